@@ -1,0 +1,3 @@
+export { writeFileAtomic, saveState, loadState } from './fs.js';
+export { JsonlMetrics, MemoryMetrics, readJsonl, type MetricRecord, type MetricsSink } from './metrics.js';
+export { trainLoop, CHECKPOINT_FILE, METRICS_FILE, type TrainLoopOptions, type TrainLoopResult } from './train.js';

@@ -1,0 +1,155 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { SingleBar, Presets } from 'cli-progress';
+import type { Agent } from '../interfaces.js';
+import type { BatchSource } from '../sampler.js';
+import { OrlError } from '../errors.js';
+import type { StateDict, StateValue } from '../serialize.js';
+import { loadState, saveState } from './fs.js';
+import { JsonlMetrics, type MetricRecord, type MetricsSink } from './metrics.js';
+
+export interface TrainLoopOptions {
+  agent: Agent;
+  sampler: BatchSource;
+  /** Total number of `agent.update` calls. */
+  steps: number;
+  /** Folder for `metrics.jsonl` and `checkpoint.orl`; without it nothing is written to disk. */
+  outDir?: string;
+  /** Evaluate every K steps (and at the end) through `evaluate`. 0 disables. */
+  evalEvery?: number;
+  /** Returns metrics named `eval/...` (e.g. `eval/normalized_score`). Must not use the training RNG. */
+  evaluate?: (step: number) => Promise<Record<string, number>> | Record<string, number>;
+  /** Average training metrics over this many steps per logged record (default 1000). */
+  logEvery?: number;
+  /** Save a checkpoint every K steps (default: at each evaluation, else every 10 000 steps) and at the end. */
+  checkpointEvery?: number;
+  /** Continue from `outDir/checkpoint.orl` when it exists (default true). */
+  resume?: boolean;
+  /** Progress bar: 'auto' shows it only on a TTY (default). */
+  progress?: boolean | 'auto';
+  /** Extra sinks (e.g. in-memory for tests); JSONL in `outDir` is added automatically. */
+  sinks?: MetricsSink[];
+  /** Stops after the current step, saving a checkpoint first (Ctrl-C handling, tests). */
+  signal?: AbortSignal;
+  /** Extra JSON saved with checkpoints (config, seeds…) and checked on resume. */
+  runInfo?: Record<string, StateValue>;
+}
+
+export interface TrainLoopResult {
+  /** Steps completed (equals `steps` unless stopped). */
+  step: number;
+  stopped: boolean;
+  resumedFrom: number | null;
+  lastEval: Record<string, number> | null;
+  seconds: number;
+}
+
+export const CHECKPOINT_FILE = 'checkpoint.orl';
+export const METRICS_FILE = 'metrics.jsonl';
+
+/**
+ * The training loop: `agent.update(sampler.sample())` for `steps` steps, periodic evaluation, JSONL metrics, atomic
+ * checkpoints (agent state + sampler RNG + step) and resume. Resuming from a checkpoint gives the same parameters as an
+ * uninterrupted run, provided the agent's `stateDict` holds all of its state (parameters, optimizer moments, RNG).
+ */
+export async function trainLoop(opts: TrainLoopOptions): Promise<TrainLoopResult> {
+  const { agent, sampler, steps } = opts;
+  if (!Number.isInteger(steps) || steps < 0) throw new OrlError('INVALID_ARGUMENT', `steps must be a non-negative integer, got ${steps}`);
+  const evalEvery = opts.evalEvery ?? 0;
+  const logEvery = Math.max(1, opts.logEvery ?? 1000);
+  const checkpointEvery = opts.checkpointEvery ?? (evalEvery > 0 ? evalEvery : 10_000);
+  const ckptPath = opts.outDir ? join(opts.outDir, CHECKPOINT_FILE) : undefined;
+  const sinks: MetricsSink[] = [...(opts.sinks ?? [])];
+  let jsonl: JsonlMetrics | undefined;
+  if (opts.outDir) {
+    jsonl = new JsonlMetrics(join(opts.outDir, METRICS_FILE));
+    sinks.push(jsonl);
+  }
+
+  let step = 0;
+  let resumedFrom: number | null = null;
+  if (ckptPath && opts.resume !== false && existsSync(ckptPath)) {
+    const ck = loadState(ckptPath);
+    if (typeof ck.step !== 'number' || typeof ck.agent !== 'object' || ck.agent === null) {
+      throw new OrlError('CHECKPOINT', `${ckptPath}: not a training checkpoint`, { path: ckptPath });
+    }
+    if (opts.runInfo && ck.runInfo !== undefined && JSON.stringify(ck.runInfo) !== JSON.stringify(opts.runInfo)) {
+      throw new OrlError('CHECKPOINT', `${ckptPath}: saved with a different configuration; use another outDir or resume: false`, { path: ckptPath });
+    }
+    agent.loadStateDict(ck.agent as StateDict);
+    sampler.setState(ck.sampler);
+    step = ck.step;
+    resumedFrom = step;
+    jsonl?.truncateAfter(step);
+  }
+
+  const saveCheckpoint = () => {
+    if (!ckptPath) return;
+    saveState(ckptPath, {
+      format: 'orl-checkpoint/1',
+      step,
+      agent: agent.stateDict(),
+      sampler: sampler.getState() as StateValue,
+      runInfo: opts.runInfo ?? null,
+      savedAt: new Date().toISOString(),
+    });
+  };
+
+  const showBar = opts.progress === true || ((opts.progress ?? 'auto') === 'auto' && Boolean(process.stdout.isTTY));
+  const bar = showBar ? new SingleBar({ format: 'train |{bar}| {value}/{total} steps | {rate} steps/s | {info}', hideCursor: true }, Presets.shades_classic) : undefined;
+  bar?.start(steps, step, { rate: '-', info: '' });
+
+  const emit = (rec: MetricRecord) => {
+    for (const s of sinks) s.write(rec);
+  };
+
+  const t0 = performance.now();
+  let windowStart = performance.now();
+  let windowSteps = 0;
+  const acc = new Map<string, number>();
+  let lastEval: Record<string, number> | null = null;
+  let stopped = false;
+
+  const runEval = async () => {
+    if (!opts.evaluate) return;
+    const res = await opts.evaluate(step);
+    lastEval = res;
+    emit({ step, ...res });
+    const score = res['eval/normalized_score'] ?? res['eval/return'];
+    if (score !== undefined) bar?.update(step, { info: `eval ${score.toFixed(1)}` });
+  };
+
+  try {
+    while (step < steps) {
+      const m = agent.update(sampler.sample());
+      step++;
+      windowSteps++;
+      for (const k in m) acc.set(k, (acc.get(k) ?? 0) + m[k]!);
+
+      if (step % logEvery === 0 || step === steps) {
+        const now = performance.now();
+        const rec: MetricRecord = { step };
+        for (const [k, v] of acc) rec[k] = v / windowSteps;
+        rec['perf/steps_per_s'] = (windowSteps * 1000) / Math.max(1e-9, now - windowStart);
+        emit(rec);
+        bar?.update(step, { rate: rec['perf/steps_per_s'].toFixed(0) });
+        acc.clear();
+        windowSteps = 0;
+        windowStart = now;
+      } else if (bar && step % 50 === 0) {
+        bar.update(step);
+      }
+      if (evalEvery > 0 && step % evalEvery === 0 && step !== steps) await runEval();
+      if (step % checkpointEvery === 0 && step !== steps) saveCheckpoint();
+      if (opts.signal?.aborted) {
+        stopped = step < steps;
+        break;
+      }
+    }
+    if (!stopped && (evalEvery > 0 || opts.evaluate) && steps > 0) await runEval();
+    saveCheckpoint();
+  } finally {
+    bar?.stop();
+  }
+  return { step, stopped, resumedFrom, lastEval, seconds: (performance.now() - t0) / 1000 };
+}

@@ -1,0 +1,120 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Dataset, Rng, UniformSampler, toTransitions, type Agent, type Batch, type Policy, type StateDict, type RngState } from '../src/index.js';
+import { trainLoop, readJsonl, MemoryMetrics, CHECKPOINT_FILE, METRICS_FILE } from '../src/node/index.js';
+
+/** y = w·x fitted by noisy SGD: its state (weights, step count, RNG) must all survive a checkpoint. */
+class ToyAgent implements Agent {
+  w = new Float32Array(2);
+  steps = 0;
+  rng = new Rng(11);
+  onUpdate?: (steps: number) => void;
+
+  update(b: Batch): Record<string, number> {
+    let loss = 0;
+    const g = new Float32Array(2);
+    for (let k = 0; k < b.size; k++) {
+      const x0 = b.observations[k * 2]!, x1 = b.observations[k * 2 + 1]!;
+      const err = this.w[0]! * x0 + this.w[1]! * x1 - b.rewards[k]!;
+      loss += err * err;
+      g[0]! += err * x0;
+      g[1]! += err * x1;
+    }
+    for (let j = 0; j < 2; j++) this.w[j] = this.w[j]! - 0.05 * (g[j]! / b.size + 0.01 * this.rng.normal());
+    this.steps++;
+    this.onUpdate?.(this.steps);
+    return { 'loss/mse': loss / b.size };
+  }
+  policy(): Policy {
+    return { obsDim: 2, actDim: 1, act: (o) => Float32Array.of(this.w[0]! * o[0]! + this.w[1]! * o[1]!) };
+  }
+  stateDict(): StateDict {
+    return { w: Float32Array.from(this.w), steps: this.steps, rng: this.rng.getState() as unknown as StateDict };
+  }
+  loadStateDict(s: StateDict): void {
+    this.w = Float32Array.from(s.w as Float32Array);
+    this.steps = s.steps as number;
+    this.rng.setState(s.rng as unknown as RngState);
+  }
+}
+
+function toyData(): Dataset {
+  const rng = new Rng(0);
+  const n = 500;
+  const obs = rng.fillNormal(new Float32Array(n * 2)) as Float32Array;
+  const rewards = new Float32Array(n);
+  for (let i = 0; i < n; i++) rewards[i] = 2 * obs[i * 2]! - 3 * obs[i * 2 + 1]!;
+  return toTransitions(new Dataset({ observations: obs, actions: new Float32Array(n), rewards, terminals: new Uint8Array(n), timeouts: new Uint8Array(n) }, { obsDim: 2, actDim: 1 }));
+}
+
+const dirs: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'orl-train-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe('trainLoop', () => {
+  it('learns, logs JSONL, evaluates and checkpoints', async () => {
+    const out = tmp();
+    const agent = new ToyAgent();
+    const mem = new MemoryMetrics();
+    const evals: number[] = [];
+    const res = await trainLoop({
+      agent,
+      sampler: new UniformSampler(toyData(), 32, 1),
+      steps: 400,
+      outDir: out,
+      logEvery: 100,
+      evalEvery: 200,
+      evaluate: (step) => {
+        evals.push(step);
+        return { 'eval/return': step };
+      },
+      sinks: [mem],
+      progress: false,
+    });
+    expect(res.step).toBe(400);
+    expect(evals).toEqual([200, 400]);
+    expect(agent.w[0]).toBeCloseTo(2, 1);
+    expect(agent.w[1]).toBeCloseTo(-3, 1);
+    const recs = readJsonl(join(out, METRICS_FILE));
+    expect(recs.filter((r) => 'loss/mse' in r).map((r) => r.step)).toEqual([100, 200, 300, 400]);
+    expect(recs.every((r) => !('loss/mse' in r) || r['perf/steps_per_s']! > 0)).toBe(true);
+    expect(recs.at(-1)!['eval/return']).toBe(400);
+    expect(mem.records.length).toBe(recs.length);
+    expect(readdirSync(out).sort()).toEqual([CHECKPOINT_FILE, METRICS_FILE]); // no temp files left behind
+  });
+
+  it('stop + resume gives exactly the parameters of an uninterrupted run', async () => {
+    const data = toyData();
+    const full = new ToyAgent();
+    await trainLoop({ agent: full, sampler: new UniformSampler(data, 32, 5), steps: 300, outDir: tmp(), logEvery: 50, progress: false });
+
+    const out = tmp();
+    const first = new ToyAgent();
+    const ac = new AbortController();
+    first.onUpdate = (s) => s === 137 && ac.abort();
+    const r1 = await trainLoop({ agent: first, sampler: new UniformSampler(data, 32, 5), steps: 300, outDir: out, logEvery: 50, progress: false, signal: ac.signal });
+    expect(r1).toMatchObject({ step: 137, stopped: true });
+
+    const second = new ToyAgent(); // fresh process: new objects, state only from disk
+    const r2 = await trainLoop({ agent: second, sampler: new UniformSampler(data, 32, 5), steps: 300, outDir: out, logEvery: 50, progress: false });
+    expect(r2.resumedFrom).toBe(137);
+    expect(Array.from(second.w)).toEqual(Array.from(full.w));
+    expect(second.steps).toBe(300);
+    const steps = readJsonl(join(out, METRICS_FILE)).map((r) => r.step);
+    expect(steps).toEqual([...steps].sort((a, b) => a - b));
+    expect(new Set(steps).size).toBe(steps.length);
+  });
+
+  it('refuses to resume a checkpoint made with another configuration', async () => {
+    const out = tmp();
+    const data = toyData();
+    await trainLoop({ agent: new ToyAgent(), sampler: new UniformSampler(data, 8, 1), steps: 10, outDir: out, progress: false, runInfo: { lr: 1 } });
+    await expect(trainLoop({ agent: new ToyAgent(), sampler: new UniformSampler(data, 8, 1), steps: 20, outDir: out, progress: false, runInfo: { lr: 2 } })).rejects.toMatchObject({ code: 'CHECKPOINT' });
+  });
+});

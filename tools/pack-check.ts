@@ -1,0 +1,36 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+
+function workspaceDeps(pkgDir: string, seen = new Set<string>()): string[] {
+  const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
+  for (const dep of Object.keys(pkg.dependencies ?? {})) {
+    if (dep.startsWith('@orl/') && !seen.has(dep)) {
+      seen.add(dep);
+      workspaceDeps(join(root, 'packages', dep.slice(5)), seen);
+    }
+  }
+  return [...seen];
+}
+
+/**
+ * Packs a workspace package (and the workspace packages it depends on) with `npm pack`, installs the tarballs into a
+ * scratch folder and runs `script` there with node. Returns stdout. This is what a user installing from npm gets.
+ */
+export function packAndRun(pkgName: string, script: string, type: 'module' | 'commonjs' = 'module'): string {
+  const scratch = mkdtempSync(join(tmpdir(), 'orl-pack-'));
+  const names = [pkgName, ...workspaceDeps(join(root, 'packages', pkgName.slice(5)))];
+  const tarballs = names.map((n) => {
+    const dir = join(root, 'packages', n.slice(5));
+    const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', scratch], { cwd: dir, encoding: 'utf8' });
+    return join(scratch, out.trim().split('\n').at(-1)!);
+  });
+  writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type }));
+  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts=false', ...tarballs], { cwd: scratch, stdio: 'pipe' });
+  const file = join(scratch, type === 'module' ? 'main.mjs' : 'main.cjs');
+  writeFileSync(file, script);
+  return execFileSync(process.execPath, [file], { cwd: scratch, encoding: 'utf8' });
+}
