@@ -1,0 +1,549 @@
+/*
+ * @orl/nn native kernels (Node-API, C11). Implements the kernel contract of src/kernels/contract.ts.
+ *
+ * Memory: JS hands us one ArrayBuffer (the heap) with setMemory(); every argument is an offset in floats into it.
+ * GEMM: BLIS-style blocking. op(A) is packed into MR-row panels and op(B) into NR-column panels (so the three
+ * transposes backprop needs share one micro-kernel), then a 6x16 AVX2/FMA micro-kernel (12 ymm accumulators) or a
+ * portable C micro-kernel where AVX2/FMA is missing (chosen at run time). Large products are split across a small
+ * persistent thread pool by rows or columns of C; the split is fixed for a given thread count, so results are
+ * deterministic per (backend, thread count).
+ * Denormals: flush-to-zero/denormals-are-zero inside every call (denormals made Adam 3x slower), restored on return.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+#define ORL_X86 1
+#include <immintrin.h>
+#include <xmmintrin.h>
+#else
+#define ORL_X86 0
+#endif
+
+/* Activation codes. MUST MATCH src/kernels/contract.ts (Act) and assembly/kernels.ts. */
+enum act { ACT_LINEAR = 0, ACT_RELU = 1, ACT_TANH = 2 };
+
+#define MR 6
+#define NR 16
+#define KC 256
+#define MC 96
+#define NC 1024
+#define MAX_THREADS 16
+
+static float *heap = NULL;
+static size_t heap_floats = 0;
+static napi_ref heap_ref = NULL;
+static int have_avx2 = 0;
+
+/* ---------------------------------------------------------------- denormals */
+#if ORL_X86
+static inline unsigned int ftz_on(void) {
+  unsigned int old = _mm_getcsr();
+  _mm_setcsr(old | 0x8040);
+  return old;
+}
+static inline void ftz_restore(unsigned int old) { _mm_setcsr(old); }
+#else
+static inline unsigned int ftz_on(void) { return 0; }
+static inline void ftz_restore(unsigned int old) { (void)old; }
+#endif
+
+/* ---------------------------------------------------------------- packing */
+/* Ap: panels of MR rows, each stored p-major: Ap[panel][p][i]. Rows beyond mc are zero. */
+static void pack_a(int mc, int kc, const float *a, long rs, long cs, float *ap) {
+  for (int ir = 0; ir < mc; ir += MR) {
+    int mr = mc - ir < MR ? mc - ir : MR;
+    for (int p = 0; p < kc; p++) {
+      const float *src = a + (long)ir * rs + (long)p * cs;
+      int i = 0;
+      for (; i < mr; i++) ap[i] = src[(long)i * rs];
+      for (; i < MR; i++) ap[i] = 0.f;
+      ap += MR;
+    }
+  }
+}
+
+/* Bp: panels of NR columns, each stored p-major: Bp[panel][p][j]. Columns beyond nc are zero. */
+static void pack_b(int kc, int nc, const float *b, long rs, long cs, float *bp) {
+  for (int jr = 0; jr < nc; jr += NR) {
+    int nr = nc - jr < NR ? nc - jr : NR;
+    for (int p = 0; p < kc; p++) {
+      const float *src = b + (long)p * rs + (long)jr * cs;
+      int j = 0;
+      if (cs == 1) {
+        for (; j < nr; j++) bp[j] = src[j];
+      } else {
+        for (; j < nr; j++) bp[j] = src[(long)j * cs];
+      }
+      for (; j < NR; j++) bp[j] = 0.f;
+      bp += NR;
+    }
+  }
+}
+
+/* ---------------------------------------------------------------- micro-kernels */
+/* c[mr x nr] (ldc) = (accumulate ? c : 0) + Ap·Bp over kc. */
+static void micro_generic(int kc, const float *ap, const float *bp, float *c, long ldc, int mr, int nr, int accumulate) {
+  float acc[MR][NR];
+  memset(acc, 0, sizeof acc);
+  for (int p = 0; p < kc; p++) {
+    for (int i = 0; i < MR; i++) {
+      float av = ap[p * MR + i];
+      for (int j = 0; j < NR; j++) acc[i][j] += av * bp[p * NR + j];
+    }
+  }
+  for (int i = 0; i < mr; i++)
+    for (int j = 0; j < nr; j++) c[i * ldc + j] = (accumulate ? c[i * ldc + j] : 0.f) + acc[i][j];
+}
+
+#if ORL_X86
+__attribute__((target("avx2,fma"))) static void micro_avx2(int kc, const float *ap, const float *bp, float *c, long ldc, int mr, int nr, int accumulate) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  for (int p = 0; p < kc; p++) {
+    __m256 b0 = _mm256_load_ps(bp);
+    __m256 b1 = _mm256_load_ps(bp + 8);
+    __m256 a;
+    a = _mm256_broadcast_ss(ap + 0); c00 = _mm256_fmadd_ps(a, b0, c00); c01 = _mm256_fmadd_ps(a, b1, c01);
+    a = _mm256_broadcast_ss(ap + 1); c10 = _mm256_fmadd_ps(a, b0, c10); c11 = _mm256_fmadd_ps(a, b1, c11);
+    a = _mm256_broadcast_ss(ap + 2); c20 = _mm256_fmadd_ps(a, b0, c20); c21 = _mm256_fmadd_ps(a, b1, c21);
+    a = _mm256_broadcast_ss(ap + 3); c30 = _mm256_fmadd_ps(a, b0, c30); c31 = _mm256_fmadd_ps(a, b1, c31);
+    a = _mm256_broadcast_ss(ap + 4); c40 = _mm256_fmadd_ps(a, b0, c40); c41 = _mm256_fmadd_ps(a, b1, c41);
+    a = _mm256_broadcast_ss(ap + 5); c50 = _mm256_fmadd_ps(a, b0, c50); c51 = _mm256_fmadd_ps(a, b1, c51);
+    ap += MR;
+    bp += NR;
+  }
+  if (mr == MR && nr == NR) {
+#define ROW(i, r0, r1)                                                                      \
+  {                                                                                         \
+    float *ci = c + (long)(i) * ldc;                                                        \
+    if (accumulate) {                                                                       \
+      r0 = _mm256_add_ps(r0, _mm256_loadu_ps(ci));                                          \
+      r1 = _mm256_add_ps(r1, _mm256_loadu_ps(ci + 8));                                      \
+    }                                                                                       \
+    _mm256_storeu_ps(ci, r0);                                                               \
+    _mm256_storeu_ps(ci + 8, r1);                                                           \
+  }
+    ROW(0, c00, c01) ROW(1, c10, c11) ROW(2, c20, c21) ROW(3, c30, c31) ROW(4, c40, c41) ROW(5, c50, c51)
+#undef ROW
+  } else {
+    float tmp[MR * NR] __attribute__((aligned(32)));
+    _mm256_store_ps(tmp + 0, c00); _mm256_store_ps(tmp + 8, c01);
+    _mm256_store_ps(tmp + 16, c10); _mm256_store_ps(tmp + 24, c11);
+    _mm256_store_ps(tmp + 32, c20); _mm256_store_ps(tmp + 40, c21);
+    _mm256_store_ps(tmp + 48, c30); _mm256_store_ps(tmp + 56, c31);
+    _mm256_store_ps(tmp + 64, c40); _mm256_store_ps(tmp + 72, c41);
+    _mm256_store_ps(tmp + 80, c50); _mm256_store_ps(tmp + 88, c51);
+    for (int i = 0; i < mr; i++)
+      for (int j = 0; j < nr; j++) c[i * ldc + j] = (accumulate ? c[i * ldc + j] : 0.f) + tmp[i * NR + j];
+  }
+}
+#endif
+
+/* ---------------------------------------------------------------- blocked GEMM on one thread */
+typedef struct {
+  float *ap;
+  float *bp;
+} pack_bufs;
+
+static pack_bufs bufs[MAX_THREADS];
+
+static void gemm_block(int m, int n, int k, const float *a, long rsA, long csA, const float *b, long rsB, long csB, float *c, long ldc,
+                       int beta, pack_bufs *pb) {
+  if (k == 0) {
+    if (!beta)
+      for (int i = 0; i < m; i++) memset(c + (long)i * ldc, 0, sizeof(float) * n);
+    return;
+  }
+  for (int jc = 0; jc < n; jc += NC) {
+    int nc = n - jc < NC ? n - jc : NC;
+    for (int pc = 0; pc < k; pc += KC) {
+      int kc = k - pc < KC ? k - pc : KC;
+      int accumulate = beta || pc > 0;
+      pack_b(kc, nc, b + (long)pc * rsB + (long)jc * csB, rsB, csB, pb->bp);
+      for (int ic = 0; ic < m; ic += MC) {
+        int mc = m - ic < MC ? m - ic : MC;
+        pack_a(mc, kc, a + (long)ic * rsA + (long)pc * csA, rsA, csA, pb->ap);
+        for (int jr = 0; jr < nc; jr += NR) {
+          int nr = nc - jr < NR ? nc - jr : NR;
+          const float *bpp = pb->bp + (long)(jr / NR) * kc * NR;
+          for (int ir = 0; ir < mc; ir += MR) {
+            int mr = mc - ir < MR ? mc - ir : MR;
+            const float *app = pb->ap + (long)(ir / MR) * kc * MR;
+            float *cc = c + (long)(ic + ir) * ldc + jc + jr;
+#if ORL_X86
+            if (have_avx2)
+              micro_avx2(kc, app, bpp, cc, ldc, mr, nr, accumulate);
+            else
+#endif
+              micro_generic(kc, app, bpp, cc, ldc, mr, nr, accumulate);
+          }
+        }
+      }
+    }
+  }
+}
+
+/* ---------------------------------------------------------------- thread pool */
+typedef struct {
+  int m, n, k;
+  const float *a, *b;
+  float *c;
+  long rsA, csA, rsB, csB;
+  int beta;
+  int split_rows; /* 1: split m, 0: split n */
+  int parts;
+} gemm_job;
+
+static int n_threads = 1; /* threads that get work */
+static int pool_size = 1; /* threads that exist (main + workers); all take part in each handshake */
+static pthread_t workers[MAX_THREADS];
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pool_cv = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t done_cv = PTHREAD_COND_INITIALIZER;
+static atomic_long generation = 0;
+static atomic_int pending = 0;
+static atomic_int sleepers_main = 0;
+static gemm_job job;
+static int pool_started = 0;
+
+static void run_part(const gemm_job *j, int part) {
+  int total = j->split_rows ? j->m : j->n;
+  int unit = j->split_rows ? MR : NR;
+  int units = (total + unit - 1) / unit;
+  int u0 = (int)((long)units * part / j->parts), u1 = (int)((long)units * (part + 1) / j->parts);
+  int s = u0 * unit, e = u1 * unit < total ? u1 * unit : total;
+  if (s >= e) return;
+  if (j->split_rows)
+    gemm_block(e - s, j->n, j->k, j->a + (long)s * j->rsA, j->rsA, j->csA, j->b, j->rsB, j->csB, j->c + (long)s * j->n, j->n, j->beta,
+               &bufs[part]);
+  else
+    gemm_block(j->m, e - s, j->k, j->a, j->rsA, j->csA, j->b + (long)s * j->csB, j->rsB, j->csB, j->c + s, j->n, j->beta, &bufs[part]);
+}
+
+static void *worker_main(void *arg) {
+  int id = (int)(intptr_t)arg;
+  ftz_on();
+  long seen = 0;
+  for (;;) {
+    /* Spin briefly (a step issues ~80 kernels back to back), then sleep so idle threads never steal a core. */
+    int spins = 0;
+    while (atomic_load_explicit(&generation, memory_order_acquire) == seen && spins < 20000) {
+#if ORL_X86
+      _mm_pause();
+#endif
+      spins++;
+    }
+    if (atomic_load_explicit(&generation, memory_order_acquire) == seen) {
+      pthread_mutex_lock(&pool_mu);
+      while (atomic_load_explicit(&generation, memory_order_acquire) == seen) pthread_cond_wait(&pool_cv, &pool_mu);
+      pthread_mutex_unlock(&pool_mu);
+    }
+    seen = atomic_load_explicit(&generation, memory_order_acquire);
+    gemm_job j = job;
+    if (id < j.parts) run_part(&j, id);
+    if (atomic_fetch_sub_explicit(&pending, 1, memory_order_acq_rel) == 1 && atomic_load(&sleepers_main)) {
+      pthread_mutex_lock(&pool_mu);
+      pthread_cond_signal(&done_cv);
+      pthread_mutex_unlock(&pool_mu);
+    }
+  }
+  return NULL;
+}
+
+static int ensure_bufs(int count) {
+  for (int t = 0; t < count; t++) {
+    if (bufs[t].ap) continue;
+    if (posix_memalign((void **)&bufs[t].ap, 64, sizeof(float) * MC * KC)) return 0;
+    if (posix_memalign((void **)&bufs[t].bp, 64, sizeof(float) * KC * ((NC + NR - 1) / NR) * NR)) return 0;
+  }
+  return 1;
+}
+
+static int start_pool(int threads) {
+  if (threads < 1) threads = 1;
+  if (threads > MAX_THREADS) threads = MAX_THREADS;
+  if (!ensure_bufs(threads)) return 0;
+  if (!pool_started) {
+    for (int t = 1; t < threads; t++) {
+      if (pthread_create(&workers[t], NULL, worker_main, (void *)(intptr_t)t) != 0) {
+        threads = t;
+        break;
+      }
+      pthread_detach(workers[t]);
+    }
+    pool_started = 1;
+    pool_size = threads;
+  }
+  /* The pool never grows after start; asking for fewer threads leaves the extra workers without parts. */
+  n_threads = threads < pool_size ? threads : pool_size;
+  return 1;
+}
+
+static void gemm(int ta, int tb, int m, int n, int k, float *a, float *b, float *c, int beta) {
+  long rsA = ta ? 1 : k, csA = ta ? m : 1;
+  long rsB = tb ? 1 : n, csB = tb ? k : 1;
+  double flops = 2.0 * m * n * k;
+  int split_rows = m >= n;
+  int units = split_rows ? (m + MR - 1) / MR : (n + NR - 1) / NR;
+  int parts = n_threads;
+  if (flops < 1.5e6 || units < 2) parts = 1;
+  if (parts > units) parts = units;
+  if (parts <= 1) {
+    gemm_block(m, n, k, a, rsA, csA, b, rsB, csB, c, n, beta, &bufs[0]);
+    return;
+  }
+  job = (gemm_job){m, n, k, a, b, c, rsA, csA, rsB, csB, beta, split_rows, parts};
+  atomic_store(&pending, pool_size - 1);
+  pthread_mutex_lock(&pool_mu);
+  atomic_fetch_add_explicit(&generation, 1, memory_order_release);
+  pthread_cond_broadcast(&pool_cv);
+  pthread_mutex_unlock(&pool_mu);
+  run_part(&job, 0);
+  int spins = 0;
+  while (atomic_load_explicit(&pending, memory_order_acquire) > 0 && spins < 200000) {
+#if ORL_X86
+    _mm_pause();
+#endif
+    spins++;
+  }
+  if (atomic_load_explicit(&pending, memory_order_acquire) > 0) {
+    pthread_mutex_lock(&pool_mu);
+    atomic_store(&sleepers_main, 1);
+    while (atomic_load_explicit(&pending, memory_order_acquire) > 0) pthread_cond_wait(&done_cv, &pool_mu);
+    atomic_store(&sleepers_main, 0);
+    pthread_mutex_unlock(&pool_mu);
+  }
+}
+
+/* ---------------------------------------------------------------- element-wise kernels */
+#if ORL_X86 && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+#define MULTIVERSION __attribute__((target_clones("avx2", "default")))
+#else
+#define MULTIVERSION
+#endif
+
+MULTIVERSION static void bias_act(float *y, const float *bias, int rows, int cols, int act) {
+  for (int r = 0; r < rows; r++) {
+    float *o = y + (long)r * cols;
+    if (act == ACT_RELU) {
+      for (int j = 0; j < cols; j++) {
+        float z = o[j] + bias[j];
+        o[j] = z > 0.f ? z : 0.f;
+      }
+    } else if (act == ACT_TANH) {
+      for (int j = 0; j < cols; j++) o[j] = tanhf(o[j] + bias[j]);
+    } else {
+      for (int j = 0; j < cols; j++) o[j] += bias[j];
+    }
+  }
+}
+
+MULTIVERSION static void act_grad(float *dst, const float *dy, const float *y, long n, int act) {
+  if (act == ACT_RELU) {
+    for (long i = 0; i < n; i++) dst[i] = y[i] > 0.f ? dy[i] : 0.f;
+  } else if (act == ACT_TANH) {
+    for (long i = 0; i < n; i++) dst[i] = dy[i] * (1.f - y[i] * y[i]);
+  } else if (dst != dy) {
+    memmove(dst, dy, sizeof(float) * n);
+  }
+}
+
+MULTIVERSION static void col_sum_acc(const float *x, int rows, int cols, float *out) {
+  for (int r = 0; r < rows; r++) {
+    const float *o = x + (long)r * cols;
+    for (int j = 0; j < cols; j++) out[j] += o[j];
+  }
+}
+
+MULTIVERSION static void adam(float *p, const float *g, float *m, float *v, long n, float lr, float b1, float b2, float eps, float wd, int decoupled,
+                              float bc1, float bc2) {
+  const float step = lr / bc1, inv_sqrt_bc2 = 1.f / sqrtf(bc2), c1 = 1.f - b1, c2 = 1.f - b2;
+  const float l2 = decoupled ? 0.f : wd, shrink = decoupled ? 1.f - lr * wd : 1.f;
+  for (long i = 0; i < n; i++) {
+    float pi = p[i] * shrink;
+    float gi = g[i] + l2 * p[i];
+    float mi = b1 * m[i] + c1 * gi;
+    float vi = b2 * v[i] + c2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = pi - step * mi / (sqrtf(vi) * inv_sqrt_bc2 + eps);
+  }
+}
+
+MULTIVERSION static void polyak(float *t, const float *s, long n, float tau) {
+  const float keep = 1.f - tau;
+  for (long i = 0; i < n; i++) t[i] = keep * t[i] + tau * s[i];
+}
+
+static double sum_sq(const float *x, long n) {
+  double s = 0;
+  for (long i = 0; i < n; i++) s += (double)x[i] * x[i];
+  return s;
+}
+
+MULTIVERSION static void scale(float *x, long n, float s) {
+  for (long i = 0; i < n; i++) x[i] *= s;
+}
+
+/* ---------------------------------------------------------------- Node-API glue */
+#define ARGS(N)                                                             \
+  size_t argc = N;                                                          \
+  napi_value argv[N];                                                       \
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);                     \
+  if (!heap) {                                                              \
+    napi_throw_error(env, "ORL_NN_NO_MEMORY", "setMemory() was not called"); \
+    return NULL;                                                            \
+  }
+
+static inline double num(napi_env env, napi_value v) {
+  double d = 0;
+  napi_get_value_double(env, v, &d);
+  return d;
+}
+static inline long off(napi_env env, napi_value v) {
+  int64_t i = 0;
+  napi_get_value_int64(env, v, &i);
+  return (long)i;
+}
+
+static napi_value js_set_memory(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  void *data = NULL;
+  size_t len = 0;
+  if (napi_get_arraybuffer_info(env, argv[0], &data, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "setMemory expects an ArrayBuffer");
+    return NULL;
+  }
+  if (heap_ref) napi_delete_reference(env, heap_ref);
+  napi_create_reference(env, argv[0], 1, &heap_ref); /* keep the buffer alive while we hold its pointer */
+  heap = (float *)data;
+  heap_floats = len / sizeof(float);
+  return NULL;
+}
+
+static napi_value js_gemm(napi_env env, napi_callback_info info) {
+  ARGS(9)
+  unsigned int csr = ftz_on();
+  gemm((int)num(env, argv[0]), (int)num(env, argv[1]), (int)num(env, argv[2]), (int)num(env, argv[3]), (int)num(env, argv[4]),
+       heap + off(env, argv[5]), heap + off(env, argv[6]), heap + off(env, argv[7]), (int)num(env, argv[8]));
+  ftz_restore(csr);
+  return NULL;
+}
+
+static napi_value js_bias_act(napi_env env, napi_callback_info info) {
+  ARGS(5)
+  unsigned int csr = ftz_on();
+  bias_act(heap + off(env, argv[0]), heap + off(env, argv[1]), (int)num(env, argv[2]), (int)num(env, argv[3]), (int)num(env, argv[4]));
+  ftz_restore(csr);
+  return NULL;
+}
+
+static napi_value js_act_grad(napi_env env, napi_callback_info info) {
+  ARGS(5)
+  unsigned int csr = ftz_on();
+  act_grad(heap + off(env, argv[0]), heap + off(env, argv[1]), heap + off(env, argv[2]), off(env, argv[3]), (int)num(env, argv[4]));
+  ftz_restore(csr);
+  return NULL;
+}
+
+static napi_value js_col_sum_acc(napi_env env, napi_callback_info info) {
+  ARGS(4)
+  unsigned int csr = ftz_on();
+  col_sum_acc(heap + off(env, argv[0]), (int)num(env, argv[1]), (int)num(env, argv[2]), heap + off(env, argv[3]));
+  ftz_restore(csr);
+  return NULL;
+}
+
+static napi_value js_adam(napi_env env, napi_callback_info info) {
+  ARGS(13)
+  unsigned int csr = ftz_on();
+  adam(heap + off(env, argv[0]), heap + off(env, argv[1]), heap + off(env, argv[2]), heap + off(env, argv[3]), off(env, argv[4]),
+       (float)num(env, argv[5]), (float)num(env, argv[6]), (float)num(env, argv[7]), (float)num(env, argv[8]), (float)num(env, argv[9]),
+       (int)num(env, argv[10]), (float)num(env, argv[11]), (float)num(env, argv[12]));
+  ftz_restore(csr);
+  return NULL;
+}
+
+static napi_value js_polyak(napi_env env, napi_callback_info info) {
+  ARGS(4)
+  unsigned int csr = ftz_on();
+  polyak(heap + off(env, argv[0]), heap + off(env, argv[1]), off(env, argv[2]), (float)num(env, argv[3]));
+  ftz_restore(csr);
+  return NULL;
+}
+
+static napi_value js_sum_sq(napi_env env, napi_callback_info info) {
+  ARGS(2)
+  napi_value out;
+  napi_create_double(env, sum_sq(heap + off(env, argv[0]), off(env, argv[1])), &out);
+  return out;
+}
+
+static napi_value js_scale(napi_env env, napi_callback_info info) {
+  ARGS(3)
+  scale(heap + off(env, argv[0]), off(env, argv[1]), (float)num(env, argv[2]));
+  return NULL;
+}
+
+static napi_value js_set_threads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int t = (int)num(env, argv[0]);
+  if (!start_pool(t)) napi_throw_error(env, "ORL_NN_ALLOC", "could not allocate GEMM buffers");
+  napi_value out;
+  napi_create_int32(env, n_threads, &out);
+  return out;
+}
+
+static napi_value js_info(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out, v;
+  napi_create_object(env, &out);
+  napi_get_boolean(env, have_avx2, &v);
+  napi_set_named_property(env, out, "avx2", v);
+  napi_create_int32(env, n_threads, &v);
+  napi_set_named_property(env, out, "threads", v);
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  napi_create_int32(env, (int)cores, &v);
+  napi_set_named_property(env, out, "cores", v);
+  return out;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+#if ORL_X86
+  __builtin_cpu_init();
+  have_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (getenv("ORL_NATIVE_NO_AVX2")) have_avx2 = 0; /* to test the portable path on AVX2 machines */
+#endif
+  if (!ensure_bufs(1)) {
+    napi_throw_error(env, "ORL_NN_ALLOC", "could not allocate GEMM buffers");
+    return NULL;
+  }
+  napi_property_descriptor props[] = {
+      {"setMemory", 0, js_set_memory, 0, 0, 0, napi_default, 0},  {"gemm", 0, js_gemm, 0, 0, 0, napi_default, 0},
+      {"biasAct", 0, js_bias_act, 0, 0, 0, napi_default, 0},      {"actGrad", 0, js_act_grad, 0, 0, 0, napi_default, 0},
+      {"colSumAcc", 0, js_col_sum_acc, 0, 0, 0, napi_default, 0}, {"adam", 0, js_adam, 0, 0, 0, napi_default, 0},
+      {"polyak", 0, js_polyak, 0, 0, 0, napi_default, 0},         {"sumSq", 0, js_sum_sq, 0, 0, 0, napi_default, 0},
+      {"scale", 0, js_scale, 0, 0, 0, napi_default, 0},           {"setThreads", 0, js_set_threads, 0, 0, 0, napi_default, 0},
+      {"info", 0, js_info, 0, 0, 0, napi_default, 0},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

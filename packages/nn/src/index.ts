@@ -1,0 +1,9 @@
+export { Act, ACTIVATIONS, type Activation, type BackendName, type Kernels } from './kernels/contract.js';
+export { JsKernels } from './kernels/js.js';
+export { loadWasmKernels } from './kernels/wasm.js';
+export { loadNativeKernels } from './kernels/native.js';
+export { Engine, createEngine, defaultEngine, availableBackends, type EngineOptions, type BackendChoice } from './engine.js';
+export { MLP, ParamVector, type MLPConfig, type ParamBlock } from './mlp.js';
+export { Adam, polyak, cosineLr, type AdamConfig } from './adam.js';
+export { mseLoss, expectileLoss, gaussianLogProb, tanhGaussianSample, tanhGaussianBackward } from './losses.js';
+export { mlpState, mlpFromState, encodeMLP, decodeMLP, exportTfjs, type TfjsExport } from './io.js';

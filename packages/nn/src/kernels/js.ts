@@ -1,0 +1,139 @@
+import { Act, type Kernels } from './contract.js';
+
+/**
+ * Plain-JS reference kernels: the portable fallback and the ground truth the conformance suite compares the fast
+ * backends against. Loop orders are chosen for sequential access, nothing more.
+ */
+export class JsKernels implements Kernels {
+  readonly heapStart = 16;
+  readonly name = 'js' as const;
+  private h: Float32Array;
+
+  constructor(initialFloats = 1 << 16) {
+    this.h = new Float32Array(initialFloats);
+  }
+
+  heap(): Float32Array {
+    return this.h;
+  }
+
+  grow(floats: number): void {
+    if (floats <= this.h.length) return;
+    const next = new Float32Array(Math.max(floats, this.h.length * 2));
+    next.set(this.h);
+    this.h = next;
+  }
+
+  threads(): number {
+    return 1;
+  }
+
+  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: number, b: number, c: number, beta: number): void {
+    const h = this.h;
+    if (beta === 0) h.fill(0, c, c + m * n);
+    if (!transA && !transB) {
+      for (let i = 0; i < m; i++) {
+        const ci = c + i * n;
+        for (let p = 0; p < k; p++) {
+          const av = h[a + i * k + p]!;
+          if (av === 0) continue;
+          const bp = b + p * n;
+          for (let j = 0; j < n; j++) h[ci + j]! += av * h[bp + j]!;
+        }
+      }
+    } else if (!transA && transB) {
+      for (let i = 0; i < m; i++) {
+        const ai = a + i * k;
+        for (let j = 0; j < n; j++) {
+          const bj = b + j * k;
+          let s = 0;
+          for (let p = 0; p < k; p++) s += h[ai + p]! * h[bj + p]!;
+          h[c + i * n + j]! += s;
+        }
+      }
+    } else if (transA && !transB) {
+      for (let p = 0; p < k; p++) {
+        const ap = a + p * m;
+        const bp = b + p * n;
+        for (let i = 0; i < m; i++) {
+          const av = h[ap + i]!;
+          if (av === 0) continue;
+          const ci = c + i * n;
+          for (let j = 0; j < n; j++) h[ci + j]! += av * h[bp + j]!;
+        }
+      }
+    } else {
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          let s = 0;
+          for (let p = 0; p < k; p++) s += h[a + p * m + i]! * h[b + j * k + p]!;
+          h[c + i * n + j]! += s;
+        }
+      }
+    }
+  }
+
+  biasAct(y: number, bias: number, rows: number, cols: number, act: number): void {
+    const h = this.h;
+    for (let r = 0; r < rows; r++) {
+      const o = y + r * cols;
+      for (let j = 0; j < cols; j++) {
+        const z = h[o + j]! + h[bias + j]!;
+        h[o + j] = act === Act.relu ? (z > 0 ? z : 0) : act === Act.tanh ? Math.tanh(z) : z;
+      }
+    }
+  }
+
+  actGrad(dst: number, dy: number, y: number, n: number, act: number): void {
+    const h = this.h;
+    for (let i = 0; i < n; i++) {
+      const yi = h[y + i]!;
+      const d = h[dy + i]!;
+      h[dst + i] = act === Act.relu ? (yi > 0 ? d : 0) : act === Act.tanh ? d * (1 - yi * yi) : d;
+    }
+  }
+
+  colSumAcc(x: number, rows: number, cols: number, out: number): void {
+    const h = this.h;
+    for (let r = 0; r < rows; r++) {
+      const o = x + r * cols;
+      for (let j = 0; j < cols; j++) h[out + j]! += h[o + j]!;
+    }
+  }
+
+  adam(p: number, g: number, m: number, v: number, n: number, lr: number, b1: number, b2: number, eps: number, wd: number, decoupled: number, bc1: number, bc2: number): void {
+    const h = this.h;
+    const stepSize = lr / bc1;
+    const sqrtBc2 = Math.sqrt(bc2);
+    for (let i = 0; i < n; i++) {
+      let gi = h[g + i]!;
+      let pi = h[p + i]!;
+      if (wd !== 0) {
+        if (decoupled) pi -= lr * wd * pi;
+        else gi += wd * pi;
+      }
+      const mi = b1 * h[m + i]! + (1 - b1) * gi;
+      const vi = b2 * h[v + i]! + (1 - b2) * gi * gi;
+      h[m + i] = mi;
+      h[v + i] = vi;
+      h[p + i] = pi - (stepSize * mi) / (Math.sqrt(vi) / sqrtBc2 + eps);
+    }
+  }
+
+  polyak(target: number, source: number, n: number, tau: number): void {
+    const h = this.h;
+    for (let i = 0; i < n; i++) h[target + i] = (1 - tau) * h[target + i]! + tau * h[source + i]!;
+  }
+
+  sumSq(x: number, n: number): number {
+    const h = this.h;
+    let s = 0;
+    for (let i = 0; i < n; i++) s += h[x + i]! * h[x + i]!;
+    return s;
+  }
+
+  scale(x: number, n: number, s: number): void {
+    const h = this.h;
+    for (let i = 0; i < n; i++) h[x + i]! *= s;
+  }
+}

@@ -1,0 +1,268 @@
+import { OrlError, Rng } from '@orl/core';
+import { Act, ACTIVATIONS, type Activation } from './kernels/contract.js';
+import type { Engine } from './engine.js';
+
+export interface MLPConfig {
+  /** Layer widths including input and output, e.g. [17, 256, 256, 6]. */
+  sizes: readonly number[];
+  /** Activation of hidden layers (default relu). */
+  hidden?: Activation;
+  /** Activation of the output layer (default linear). */
+  output?: Activation;
+  /** Per-layer activations; overrides hidden/output. */
+  activations?: readonly Activation[];
+  /** Seed or generator for initialization (PyTorch's nn.Linear default: U(±1/√fan_in) for weights and biases). */
+  seed?: number | Rng;
+}
+
+interface Layer {
+  inDim: number;
+  outDim: number;
+  act: number;
+  w: number; // [in×out] row-major (the TensorFlow.js Dense kernel layout)
+  b: number; // [out]
+  gw: number;
+  gb: number;
+  y: number; // activations [maxBatch×out]
+  dz: number; // gradient w.r.t. this layer's output / pre-activation [maxBatch×out]
+}
+
+/** A parameter block: `n` contiguous parameters at `params` with gradients at `grads` (what optimizers act on). */
+export interface ParamBlock {
+  readonly engine: Engine;
+  readonly params: number;
+  readonly grads: number;
+  readonly size: number;
+}
+
+/**
+ * A stack of dense layers with all parameters in one contiguous block (weights and bias of layer 0, then layer 1…),
+ * gradients in a second block of the same layout. `forward` keeps each layer's output for `backward`.
+ */
+export class MLP implements ParamBlock {
+  readonly engine: Engine;
+  readonly sizes: readonly number[];
+  readonly activations: readonly Activation[];
+  readonly params: number;
+  readonly grads: number;
+  readonly size: number;
+  private readonly layers: Layer[];
+  private maxBatch = 0;
+  private inputBuf = 0;
+  private dInputBuf = 0;
+  private lastInput = 0;
+  private lastBatch = 0;
+
+  constructor(engine: Engine, config: MLPConfig) {
+    const sizes = config.sizes;
+    if (sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s <= 0)) {
+      throw new OrlError('INVALID_CONFIG', `MLP sizes must be ≥ 2 positive integers, got [${sizes.join(', ')}]`);
+    }
+    const nl = sizes.length - 1;
+    const acts = config.activations ?? Array.from({ length: nl }, (_, i) => (i === nl - 1 ? (config.output ?? 'linear') : (config.hidden ?? 'relu')));
+    if (acts.length !== nl) throw new OrlError('INVALID_CONFIG', `MLP needs ${nl} activations, got ${acts.length}`);
+    for (const a of acts) if (!ACTIVATIONS.includes(a)) throw new OrlError('INVALID_CONFIG', `unknown activation '${a}' (use ${ACTIVATIONS.join(', ')})`);
+    this.engine = engine;
+    this.sizes = [...sizes];
+    this.activations = [...acts];
+    let total = 0;
+    for (let l = 0; l < nl; l++) total += sizes[l]! * sizes[l + 1]! + sizes[l + 1]!;
+    this.size = total;
+    this.params = engine.alloc(total);
+    this.grads = engine.alloc(total);
+    this.layers = [];
+    let off = 0;
+    for (let l = 0; l < nl; l++) {
+      const inDim = sizes[l]!, outDim = sizes[l + 1]!;
+      this.layers.push({ inDim, outDim, act: Act[acts[l]!], w: this.params + off, b: this.params + off + inDim * outDim, gw: this.grads + off, gb: this.grads + off + inDim * outDim, y: 0, dz: 0 });
+      off += inDim * outDim + outDim;
+    }
+    this.initialize(config.seed ?? 0);
+  }
+
+  get inDim(): number {
+    return this.sizes[0]!;
+  }
+
+  get outDim(): number {
+    return this.sizes[this.sizes.length - 1]!;
+  }
+
+  /** PyTorch nn.Linear default init: weight and bias ~ U(−1/√fan_in, 1/√fan_in). */
+  initialize(seed: number | Rng): void {
+    const rng = typeof seed === 'number' ? new Rng(seed) : seed;
+    const h = this.engine.heap();
+    for (const L of this.layers) {
+      const bound = 1 / Math.sqrt(L.inDim);
+      // Draw in PyTorch's [out][in] order so a seed fixes the same function regardless of storage layout.
+      for (let o = 0; o < L.outDim; o++) for (let i = 0; i < L.inDim; i++) h[L.w + i * L.outDim + o] = rng.uniform(-bound, bound);
+      for (let o = 0; o < L.outDim; o++) h[L.b + o] = rng.uniform(-bound, bound);
+    }
+  }
+
+  /** Makes the activation buffers hold `batch` rows (allocates only when the batch grows). */
+  reserve(batch: number): void {
+    if (batch <= this.maxBatch) return;
+    const e = this.engine;
+    if (this.maxBatch > 0) {
+      e.free(this.inputBuf);
+      e.free(this.dInputBuf);
+      for (const L of this.layers) {
+        e.free(L.y);
+        e.free(L.dz);
+      }
+    }
+    this.maxBatch = batch;
+    this.inputBuf = e.alloc(batch * this.inDim);
+    this.dInputBuf = e.alloc(batch * this.inDim);
+    for (const L of this.layers) {
+      L.y = e.alloc(batch * L.outDim);
+      L.dz = e.alloc(batch * L.outDim);
+    }
+  }
+
+  /** Offset of the engine-owned input buffer for `batch` rows: write inputs there, then call `forward(batch)`. */
+  inputOffset(batch: number): number {
+    this.reserve(batch);
+    return this.inputBuf;
+  }
+
+  /**
+   * Runs the network on `batch` rows at `input` (default: the engine-owned input buffer) and returns the offset of the
+   * output [batch×outDim]. The input must stay unchanged until `backward`.
+   */
+  forward(batch: number, input?: number): number {
+    this.reserve(batch);
+    const k = this.engine.kernels;
+    let x = input ?? this.inputBuf;
+    this.lastInput = x;
+    this.lastBatch = batch;
+    for (const L of this.layers) {
+      k.gemm(false, false, batch, L.outDim, L.inDim, x, L.w, L.y, 0);
+      k.biasAct(L.y, L.b, batch, L.outDim, L.act);
+      x = L.y;
+    }
+    return x;
+  }
+
+  /** Convenience: copies `x` (batch rows) in, runs forward, returns a copy of the output. Not for hot loops. */
+  predict(x: Float32Array, batch = x.length / this.inDim): Float32Array {
+    if (!Number.isInteger(batch) || x.length !== batch * this.inDim) {
+      throw new OrlError('SHAPE_MISMATCH', `MLP.predict: ${x.length} values is not a whole number of rows of ${this.inDim}`);
+    }
+    this.engine.write(this.inputOffset(batch), x);
+    const out = this.forward(batch);
+    return this.engine.read(out, batch * this.outDim);
+  }
+
+  /**
+   * Backpropagates `dOut` [batch×outDim] (offset) through the last forward pass. Accumulates parameter gradients into
+   * `grads` unless `paramGrads` is false; returns the offset of the input gradient [batch×inDim] (when `inputGrad`).
+   */
+  backward(dOut: number, options: { paramGrads?: boolean; inputGrad?: boolean } = {}): number {
+    const paramGrads = options.paramGrads ?? true;
+    const inputGrad = options.inputGrad ?? true;
+    const batch = this.lastBatch;
+    if (batch === 0) throw new OrlError('INVALID_ARGUMENT', 'MLP.backward before forward');
+    const k = this.engine.kernels;
+    let dy = dOut;
+    for (let l = this.layers.length - 1; l >= 0; l--) {
+      const L = this.layers[l]!;
+      const x = l === 0 ? this.lastInput : this.layers[l - 1]!.y;
+      k.actGrad(L.dz, dy, L.y, batch * L.outDim, L.act);
+      if (paramGrads) {
+        k.gemm(true, false, L.inDim, L.outDim, batch, x, L.dz, L.gw, 1);
+        k.colSumAcc(L.dz, batch, L.outDim, L.gb);
+      }
+      if (l > 0) {
+        const prev = this.layers[l - 1]!;
+        k.gemm(false, true, batch, L.inDim, L.outDim, L.dz, L.w, prev.dz, 0);
+        dy = prev.dz;
+      } else if (inputGrad) {
+        k.gemm(false, true, batch, L.inDim, L.outDim, L.dz, L.w, this.dInputBuf, 0);
+      }
+    }
+    return this.dInputBuf;
+  }
+
+  zeroGrad(): void {
+    this.engine.heap().fill(0, this.grads, this.grads + this.size);
+  }
+
+  getParams(): Float32Array {
+    return this.engine.read(this.params, this.size);
+  }
+
+  setParams(values: Float32Array): void {
+    if (values.length !== this.size) throw new OrlError('SHAPE_MISMATCH', `MLP.setParams: expected ${this.size} values, got ${values.length}`);
+    this.engine.write(this.params, values);
+  }
+
+  getGrads(): Float32Array {
+    return this.engine.read(this.grads, this.size);
+  }
+
+  /** Copies parameters from a network of the same shape (same or another engine). */
+  copyFrom(other: MLP): void {
+    if (other.sizes.join() !== this.sizes.join()) throw new OrlError('SHAPE_MISMATCH', `copyFrom: [${other.sizes}] vs [${this.sizes}]`);
+    this.setParams(other.getParams());
+  }
+
+  /** A new network with the same shape and parameters (e.g. a target network). */
+  clone(engine: Engine = this.engine): MLP {
+    const c = new MLP(engine, { sizes: this.sizes, activations: this.activations });
+    c.copyFrom(this);
+    return c;
+  }
+
+  /** Weights of layer l as [in×out] and its bias (copies). */
+  layer(l: number): { weight: Float32Array; bias: Float32Array; inDim: number; outDim: number; activation: Activation } {
+    const L = this.layers[l];
+    if (!L) throw new OrlError('INVALID_ARGUMENT', `no layer ${l}`);
+    return { weight: this.engine.read(L.w, L.inDim * L.outDim), bias: this.engine.read(L.b, L.outDim), inDim: L.inDim, outDim: L.outDim, activation: this.activations[l]! };
+  }
+
+  get numLayers(): number {
+    return this.layers.length;
+  }
+
+  /** Frees the network's memory; the object must not be used afterwards. */
+  dispose(): void {
+    const e = this.engine;
+    e.free(this.params);
+    e.free(this.grads);
+    if (this.maxBatch > 0) {
+      e.free(this.inputBuf);
+      e.free(this.dInputBuf);
+      for (const L of this.layers) {
+        e.free(L.y);
+        e.free(L.dz);
+      }
+    }
+    this.maxBatch = 0;
+  }
+}
+
+/** A free-standing parameter vector (e.g. IQL's state-independent log std) usable with Adam. */
+export class ParamVector implements ParamBlock {
+  readonly params: number;
+  readonly grads: number;
+  constructor(
+    readonly engine: Engine,
+    readonly size: number,
+    init = 0,
+  ) {
+    this.params = engine.alloc(size);
+    this.grads = engine.alloc(size);
+    engine.heap().fill(init, this.params, this.params + size);
+  }
+  get(): Float32Array {
+    return this.engine.read(this.params, this.size);
+  }
+  set(v: ArrayLike<number>): void {
+    this.engine.write(this.params, v);
+  }
+  zeroGrad(): void {
+    this.engine.heap().fill(0, this.grads, this.grads + this.size);
+  }
+}

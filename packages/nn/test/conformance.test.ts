@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '@orl/core';
+import { Act, Engine, JsKernels, availableBackends, createEngine, type BackendName } from '../src/index.js';
+
+// One suite, every backend: each kernel against the plain-JS reference on random data, including edge tiles
+// (sizes that are not multiples of the micro-kernel), K larger than one packing block, and every transpose.
+const backends = availableBackends();
+const ref = new Engine(new JsKernels());
+
+function fill(e: Engine, off: number, n: number, rng: Rng): void {
+  const h = e.heap();
+  for (let i = 0; i < n; i++) h[off + i] = rng.normal();
+}
+
+function maxRelErr(a: Float32Array, b: Float32Array): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / (1 + Math.abs(b[i]!)));
+  return worst;
+}
+
+it('WebAssembly and JS backends always load; native loads where it was built', () => {
+  expect(backends).toContain('wasm');
+  expect(backends).toContain('js');
+});
+
+describe.each(backends.filter((b) => b !== 'js'))('%s backend conforms to the JS reference', (name) => {
+  const e = createEngine({ backend: name as BackendName, notice: false });
+  const k = e.kernels;
+
+  const shapes: [number, number, number][] = [
+    [1, 1, 1],
+    [5, 7, 3],
+    [37, 29, 300],
+    [256, 256, 256],
+    [256, 6, 256],
+    [23, 256, 256],
+    [256, 1, 256],
+    [3, 1100, 9],
+  ];
+  for (const [m, n, kk] of shapes) {
+    for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+      for (const beta of [0, 1]) {
+        it(`gemm ${m}x${n}x${kk} transA=${ta} transB=${tb} beta=${beta}`, () => {
+          const rng = new Rng(m * 1000 + n + kk);
+          const sizes = [m * kk, kk * n, m * n];
+          const [a, b, c] = sizes.map((s) => e.alloc(s)) as [number, number, number];
+          const [ra, rb, rc] = sizes.map((s) => ref.alloc(s)) as [number, number, number];
+          fill(e, a, m * kk, rng);
+          fill(e, b, kk * n, rng);
+          fill(e, c, m * n, rng);
+          ref.write(ra, e.read(a, m * kk));
+          ref.write(rb, e.read(b, kk * n));
+          ref.write(rc, e.read(c, m * n));
+          k.gemm(ta, tb, m, n, kk, a, b, c, beta);
+          ref.kernels.gemm(ta, tb, m, n, kk, ra, rb, rc, beta);
+          expect(maxRelErr(e.read(c, m * n), ref.read(rc, m * n))).toBeLessThan(1e-4);
+          [a, b, c].forEach((o) => e.free(o));
+          [ra, rb, rc].forEach((o) => ref.free(o));
+        });
+      }
+    }
+  }
+
+  it.each(Object.entries(Act))('biasAct and actGrad (%s)', (_label, act) => {
+    const rng = new Rng(act + 1);
+    const rows = 13, cols = 37, n = rows * cols;
+    const y = e.alloc(n), bias = e.alloc(cols), dy = e.alloc(n), dst = e.alloc(n);
+    const ry = ref.alloc(n), rbias = ref.alloc(cols), rdy = ref.alloc(n), rdst = ref.alloc(n);
+    fill(e, y, n, rng);
+    fill(e, bias, cols, rng);
+    fill(e, dy, n, rng);
+    ref.write(ry, e.read(y, n));
+    ref.write(rbias, e.read(bias, cols));
+    ref.write(rdy, e.read(dy, n));
+    k.biasAct(y, bias, rows, cols, act);
+    ref.kernels.biasAct(ry, rbias, rows, cols, act);
+    expect(maxRelErr(e.read(y, n), ref.read(ry, n))).toBeLessThan(1e-6);
+    k.actGrad(dst, dy, y, n, act);
+    ref.kernels.actGrad(rdst, rdy, ry, n, act);
+    expect(maxRelErr(e.read(dst, n), ref.read(rdst, n))).toBeLessThan(1e-6);
+    k.actGrad(dy, dy, y, n, act); // in place
+    expect(maxRelErr(e.read(dy, n), ref.read(rdst, n))).toBeLessThan(1e-6);
+  });
+
+  it('colSumAcc, polyak, sumSq, scale', () => {
+    const rng = new Rng(9);
+    const rows = 19, cols = 23, n = rows * cols;
+    const x = e.alloc(n), out = e.alloc(cols), t = e.alloc(n);
+    const rx = ref.alloc(n), rout = ref.alloc(cols), rt = ref.alloc(n);
+    fill(e, x, n, rng);
+    fill(e, out, cols, rng);
+    fill(e, t, n, rng);
+    ref.write(rx, e.read(x, n));
+    ref.write(rout, e.read(out, cols));
+    ref.write(rt, e.read(t, n));
+    k.colSumAcc(x, rows, cols, out);
+    ref.kernels.colSumAcc(rx, rows, cols, rout);
+    expect(maxRelErr(e.read(out, cols), ref.read(rout, cols))).toBeLessThan(1e-5);
+    k.polyak(t, x, n, 0.005);
+    ref.kernels.polyak(rt, rx, n, 0.005);
+    expect(maxRelErr(e.read(t, n), ref.read(rt, n))).toBeLessThan(1e-6);
+    expect(k.sumSq(x, n)).toBeCloseTo(ref.kernels.sumSq(rx, n), 3);
+    k.scale(x, n, 0.3);
+    ref.kernels.scale(rx, n, 0.3);
+    expect(maxRelErr(e.read(x, n), ref.read(rx, n))).toBeLessThan(1e-6);
+  });
+
+  it.each([
+    [0, 0],
+    [1e-2, 0],
+    [1e-2, 1],
+  ])('adam (weight decay %s, decoupled %s)', (wd, decoupled) => {
+    const rng = new Rng(4);
+    const n = 1003;
+    const [p, g, m, v] = [0, 1, 2, 3].map(() => e.alloc(n)) as [number, number, number, number];
+    const [rp, rg, rm, rv] = [0, 1, 2, 3].map(() => ref.alloc(n)) as [number, number, number, number];
+    fill(e, p, n, rng);
+    for (let t = 1; t <= 3; t++) {
+      fill(e, g, n, rng);
+      if (t === 1) ref.write(rp, e.read(p, n));
+      ref.write(rg, e.read(g, n));
+      const args = [n, 1e-3, 0.9, 0.999, 1e-8, wd, decoupled, 1 - 0.9 ** t, 1 - 0.999 ** t] as const;
+      k.adam(p, g, m, v, ...args);
+      ref.kernels.adam(rp, rg, rm, rv, ...args);
+    }
+    expect(maxRelErr(e.read(p, n), ref.read(rp, n))).toBeLessThan(1e-6);
+    expect(maxRelErr(e.read(v, n), ref.read(rv, n))).toBeLessThan(1e-6);
+  });
+});
+
+describe('Adam step matches the PyTorch formula', () => {
+  it.each(backends)('%s', (name) => {
+    const e = createEngine({ backend: name, notice: false });
+    const p = e.alloc(3), g = e.alloc(3), m = e.alloc(3), v = e.alloc(3);
+    e.write(p, [1, -2, 0.5]);
+    e.write(g, [0.1, -0.3, 2]);
+    e.kernels.adam(p, g, m, v, 3, 0.01, 0.9, 0.999, 1e-8, 0, 0, 1 - 0.9, 1 - 0.999);
+    // First step: m̂ = g, v̂ = g², so p ← p − lr·g/(|g| + eps) = p − lr·sign(g).
+    const out = e.read(p, 3);
+    expect(out[0]).toBeCloseTo(0.99, 5);
+    expect(out[1]).toBeCloseTo(-1.99, 5);
+    expect(out[2]).toBeCloseTo(0.49, 5);
+  });
+});
