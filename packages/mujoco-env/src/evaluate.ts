@@ -1,0 +1,93 @@
+import { OrlError, mean, normalizedScore, std, type Policy } from '@orl/core';
+import { MujocoEnv, resolveTask } from './env.js';
+import { loadMujoco } from './mujoco.js';
+
+export interface EvaluateOptions {
+  /** Task name ('hopper', 'Walker2d-v4', 'halfcheetah-medium-v2'…). */
+  task: string;
+  /** Number of episodes (default 10). */
+  episodes?: number;
+  /** Episode k is reset with seed `seed + k` (default 0), so results do not depend on `numEnvs`. */
+  seed?: number;
+  /** Environments run side by side (default min(episodes, 8)). */
+  numEnvs?: number;
+  maxEpisodeSteps?: number;
+}
+
+export interface EvaluationResult {
+  task: string;
+  returns: number[];
+  lengths: number[];
+  normalizedScores: number[];
+  meanReturn: number;
+  stdReturn: number;
+  meanNormalized: number;
+  stdNormalized: number;
+  seconds: number;
+}
+
+/**
+ * Runs `episodes` episodes of `policy` and reports returns, lengths and D4RL normalized scores (mean ± population std).
+ * Pass a factory `() => Policy` for policies with per-episode state when `numEnvs > 1`.
+ */
+export async function evaluate(policy: Policy | (() => Policy), options: EvaluateOptions): Promise<EvaluationResult> {
+  const task = resolveTask(options.task);
+  const episodes = options.episodes ?? 10;
+  const seed = options.seed ?? 0;
+  if (!Number.isInteger(episodes) || episodes <= 0) throw new OrlError('INVALID_ARGUMENT', `episodes must be a positive integer, got ${episodes}`);
+  const numEnvs = Math.min(options.numEnvs ?? 8, episodes);
+  const factory = typeof policy === 'function' ? policy : undefined;
+  const shared = typeof policy === 'function' ? undefined : policy;
+  if (shared && numEnvs > 1 && (shared as { stateful?: boolean }).stateful) {
+    throw new OrlError('INVALID_ARGUMENT', 'this policy keeps per-episode state: pass a factory () => policy.clone() to evaluate with numEnvs > 1');
+  }
+  const t0 = performance.now();
+  const mj = await loadMujoco();
+  const envs = Array.from({ length: numEnvs }, () => new MujocoEnv(mj, task, options.maxEpisodeSteps ? { maxEpisodeSteps: options.maxEpisodeSteps } : {}));
+  const policies = envs.map(() => factory?.() ?? shared!);
+  const returns = new Array<number>(episodes).fill(0);
+  const lengths = new Array<number>(episodes).fill(0);
+  try {
+    const slotEpisode = new Array<number>(numEnvs).fill(-1);
+    const obs: Float32Array[] = new Array(numEnvs);
+    let next = 0;
+    const start = (slot: number) => {
+      if (next >= episodes) {
+        slotEpisode[slot] = -1;
+        return;
+      }
+      slotEpisode[slot] = next;
+      policies[slot]!.reset?.();
+      obs[slot] = envs[slot]!.reset({ seed: seed + next }).observation;
+      next++;
+    };
+    for (let s = 0; s < numEnvs; s++) start(s);
+    const action = new Float32Array(envs[0]!.spec.actDim);
+    while (slotEpisode.some((e) => e >= 0)) {
+      for (let s = 0; s < numEnvs; s++) {
+        const ep = slotEpisode[s]!;
+        if (ep < 0) continue;
+        policies[s]!.act(obs[s]!, action);
+        const r = envs[s]!.step(action);
+        returns[ep]! += r.reward;
+        lengths[ep]!++;
+        obs[s] = r.observation;
+        if (r.terminated || r.truncated) start(s);
+      }
+    }
+  } finally {
+    for (const e of envs) e.close();
+  }
+  const normalizedScores = returns.map((r) => normalizedScore(task, r));
+  return {
+    task,
+    returns,
+    lengths,
+    normalizedScores,
+    meanReturn: mean(returns),
+    stdReturn: std(returns),
+    meanNormalized: mean(normalizedScores),
+    stdNormalized: std(normalizedScores),
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
