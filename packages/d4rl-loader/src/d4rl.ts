@@ -1,0 +1,177 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Dataset, DatasetError, OrlError, toTransitions, type TypedArray } from '@orl/core';
+import type { File as H5File, Group as H5Group } from 'h5wasm';
+import { checkHdf5File, isDataset, isGroup, openH5, readNumeric, readValue, type ReadLimits } from './h5.js';
+import { d4rlCacheDir, isDatasetName, resolveD4rlName, d4rlUrl } from './names.js';
+
+export interface ReadOptions {
+  /** Cache folder for names (default $D4RL_DATASET_DIR or ~/.d4rl/datasets). */
+  cacheDir?: string;
+  /** Largest array to allocate, in bytes (default 16 GiB). */
+  maxBytes?: number;
+  /** Read `infos/*` (default true) and `metadata/*` (default true). */
+  infos?: boolean;
+  metadata?: boolean;
+}
+
+export interface D4rlData {
+  /** Raw rows as stored (use `qlearningDataset` for transitions). */
+  dataset: Dataset;
+  /** `infos/*` arrays (e.g. qpos, qvel, action_log_probs), float64 kept as stored. */
+  infos: Record<string, Float32Array | Float64Array>;
+  /** `metadata/*` values (strings, numbers, nested groups as objects). */
+  metadata: Record<string, unknown>;
+  path: string;
+}
+
+/** Resolves a path or a D4RL name (in the cache folder) to a file path. */
+export function resolveD4rlPath(pathOrName: string, cacheDir = d4rlCacheDir()): string {
+  if (existsSync(pathOrName)) return pathOrName;
+  if (isDatasetName(pathOrName)) {
+    const p = resolveD4rlName(pathOrName, cacheDir);
+    if (!existsSync(p)) {
+      throw new OrlError('NOT_FOUND', `dataset '${pathOrName}' is not in ${cacheDir}: download ${d4rlUrl(pathOrName)} there, or set $D4RL_DATASET_DIR`, { name: pathOrName, path: p });
+    }
+    return p;
+  }
+  if (/[\\/]|\.(hdf5|h5)$/i.test(pathOrName)) throw new OrlError('NOT_FOUND', `${pathOrName}: no such file`, { file: pathOrName });
+  return resolveD4rlName(pathOrName, cacheDir); // throws UNKNOWN_NAME / UNSAFE_PATH with the reason
+}
+
+function limitsFor(path: string, opts: ReadOptions): ReadLimits {
+  return { maxBytes: opts.maxBytes ?? 16 * 2 ** 30, fileBytes: checkHdf5File(path) };
+}
+
+/** Reads a D4RL HDF5 file (path or name) exactly as D4RL's `get_dataset` sees it. */
+export async function readD4rl(pathOrName: string, options: ReadOptions = {}): Promise<D4rlData> {
+  const path = resolveD4rlPath(pathOrName, options.cacheDir);
+  const limits = limitsFor(path, options);
+  const f = await openH5(path, 'r');
+  try {
+    const f32 = (n: number) => new Float32Array(n);
+    const u8 = (n: number) => new Uint8Array(n);
+    const obs = readNumeric(f, 'observations', f32, limits);
+    const n = obs.rows;
+    const act = readNumeric(f, 'actions', f32, limits, { rows: n });
+    const rewards = readNumeric(f, 'rewards', f32, limits, { rows: n, width: 1 });
+    const terminals = readNumeric(f, 'terminals', u8, limits, { rows: n, width: 1 });
+    const timeouts = f.get('timeouts') ? readNumeric(f, 'timeouts', u8, limits, { rows: n, width: 1 }).data : new Uint8Array(n);
+    const next = f.get('next_observations') ? readNumeric(f, 'next_observations', f32, limits, { rows: n, width: obs.width }).data : undefined;
+    // h5py stores bools as 0/1 enums; anything else non-zero also means true.
+    for (const flags of [terminals.data, timeouts]) for (let i = 0; i < flags.length; i++) if (flags[i]! > 1) flags[i] = 1;
+    let dataset: Dataset;
+    try {
+      dataset = new Dataset(
+        { observations: obs.data, actions: act.data, rewards: rewards.data, terminals: terminals.data, timeouts, nextObservations: next },
+        { obsDim: obs.width, actDim: act.width },
+        { metadata: { source: path, format: 'd4rl' } },
+      );
+    } catch (e) {
+      if (e instanceof DatasetError) {
+        const key = { nextObservations: 'next_observations' }[e.field] ?? e.field;
+        throw new DatasetError(e.code, e.field, e.row, `${path}: '${key}' ${e.message}`, { file: path, key });
+      }
+      throw e;
+    }
+    const infos: Record<string, Float32Array | Float64Array> = {};
+    if (options.infos !== false && isGroup(f.get('infos'))) {
+      for (const k of (f.get('infos') as H5Group).keys()) {
+        const key = `infos/${k}`;
+        if (!isDataset(f.get(key))) continue;
+        const meta = (f.get(key) as { metadata: { type: number; size: number } }).metadata;
+        if (meta.type !== 0 && meta.type !== 1 && meta.type !== 8) continue;
+        infos[k] =
+          meta.type === 1 && meta.size === 8
+            ? readNumeric(f, key, (m) => new Float64Array(m), limits, { rows: n }).data
+            : readNumeric(f, key, (m) => new Float32Array(m), limits, { rows: n }).data;
+      }
+    }
+    const metadata = options.metadata !== false && isGroup(f.get('metadata')) ? readGroup(f, 'metadata') : {};
+    dataset.metadata = { ...dataset.metadata, ...metadata };
+    return { dataset, infos, metadata, path };
+  } finally {
+    f.close();
+  }
+}
+
+function readGroup(f: H5File, key: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of (f.get(key) as H5Group).keys()) {
+    const sub = `${key}/${k}`;
+    const e = f.get(sub);
+    if (isGroup(e)) out[k] = readGroup(f, sub);
+    else if (isDataset(e)) out[k] = readValue(f, sub);
+  }
+  return out;
+}
+
+/** Transitions (s, a, r, s', done) with D4RL's `qlearning_dataset` semantics. */
+export function qlearningDataset(data: Dataset | D4rlData): Dataset {
+  return toTransitions(data instanceof Dataset ? data : data.dataset);
+}
+
+export interface WriteD4rlOptions {
+  infos?: Record<string, TypedArray>;
+  /** Written under `metadata/`: strings, numbers, booleans, typed arrays, nested objects become groups. */
+  metadata?: Record<string, unknown>;
+  /** Also write `next_observations` when the dataset has them (default true). */
+  nextObservations?: boolean;
+}
+
+function dtypeFor(a: TypedArray): string {
+  if (a instanceof Float32Array) return '<f';
+  if (a instanceof Float64Array) return '<d';
+  if (a instanceof Uint8Array) return '<B';
+  if (a instanceof Int32Array) return '<i';
+  if (a instanceof Uint32Array) return '<I';
+  return '<f';
+}
+
+function writeArray(g: H5Group, name: string, data: TypedArray, rows: number): void {
+  const width = data.length / rows;
+  g.create_dataset({ name, data, shape: width === 1 ? [rows] : [rows, width], dtype: dtypeFor(data) });
+}
+
+function writeMeta(g: H5Group, meta: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(meta)) {
+    if (v === undefined || v === null) continue;
+    if (ArrayBuffer.isView(v)) g.create_dataset({ name: k, data: v as TypedArray, dtype: dtypeFor(v as TypedArray) });
+    else if (typeof v === 'string') g.create_dataset({ name: k, data: v });
+    else if (typeof v === 'number') g.create_dataset({ name: k, data: v, dtype: Number.isInteger(v) ? '<i8' : '<d' });
+    else if (typeof v === 'boolean') g.create_dataset({ name: k, data: v ? 1 : 0, dtype: '<B' });
+    else if (Array.isArray(v) && v.every((x) => typeof x === 'number')) g.create_dataset({ name: k, data: Float64Array.from(v as number[]), dtype: '<d' });
+    else if (typeof v === 'object') writeMeta(g.create_group(k), v as Record<string, unknown>);
+    else g.create_dataset({ name: k, data: JSON.stringify(v) });
+  }
+}
+
+/**
+ * Writes a dataset in D4RL's HDF5 layout (observations, actions, rewards, terminals, timeouts, optional
+ * next_observations, infos/*, metadata/*) so `d4rl`/`h5py` can open it. Flags are stored as uint8 (h5py reads them as
+ * 0/1 integers; D4RL's loaders treat them with `bool()`). Written to a temporary name, then renamed.
+ */
+export async function writeD4rl(path: string, data: Dataset, options: WriteD4rlOptions = {}): Promise<void> {
+  data.validate();
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  const f = await openH5(tmp, 'w');
+  const n = data.size;
+  try {
+    writeArray(f, 'observations', data.observations, n);
+    writeArray(f, 'actions', data.actions, n);
+    writeArray(f, 'rewards', data.rewards, n);
+    writeArray(f, 'terminals', data.terminals, n);
+    writeArray(f, 'timeouts', data.timeouts, n);
+    if (data.nextObservations && options.nextObservations !== false) writeArray(f, 'next_observations', data.nextObservations, n);
+    if (options.infos && Object.keys(options.infos).length > 0) {
+      const g = f.create_group('infos');
+      for (const [k, v] of Object.entries(options.infos)) writeArray(g, k, v, n);
+    }
+    if (options.metadata && Object.keys(options.metadata).length > 0) writeMeta(f.create_group('metadata'), options.metadata);
+  } finally {
+    f.close();
+  }
+  const { renameSync } = await import('node:fs');
+  renameSync(tmp, path);
+}
