@@ -62,12 +62,25 @@ export async function evaluate(policy: Policy | (() => Policy), options: Evaluat
       next++;
     };
     for (let s = 0; s < numEnvs; s++) start(s);
-    const action = new Float32Array(envs[0]!.spec.actDim);
+    const actDim = envs[0]!.spec.actDim, obsDim = envs[0]!.spec.obsDim;
+    const action = new Float32Array(actDim);
+    // A shared policy with actBatch acts for all running envs in one call (one forward pass per step).
+    const batched = shared?.actBatch ? shared : undefined;
+    const obsBatch = new Float32Array(numEnvs * obsDim), actBatch = new Float32Array(numEnvs * actDim);
+    const active: number[] = [];
     while (slotEpisode.some((e) => e >= 0)) {
-      for (let s = 0; s < numEnvs; s++) {
+      if (batched) {
+        active.length = 0;
+        for (let s = 0; s < numEnvs; s++) if (slotEpisode[s]! >= 0) active.push(s);
+        active.forEach((s, k) => obsBatch.set(obs[s]!, k * obsDim));
+        batched.actBatch!(obsBatch.subarray(0, active.length * obsDim), active.length, actBatch.subarray(0, active.length * actDim));
+      }
+      for (let s = 0, k = 0; s < numEnvs; s++) {
         const ep = slotEpisode[s]!;
         if (ep < 0) continue;
-        policies[s]!.act(obs[s]!, action);
+        if (batched) action.set(actBatch.subarray(k * actDim, (k + 1) * actDim));
+        else policies[s]!.act(obs[s]!, action);
+        k++;
         const r = envs[s]!.step(action);
         returns[ep]! += r.reward;
         lengths[ep]!++;
@@ -89,5 +102,22 @@ export async function evaluate(policy: Policy | (() => Policy), options: Evaluat
     meanNormalized: mean(normalizedScores),
     stdNormalized: std(normalizedScores),
     seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/**
+ * An evaluation callback for the training loop: `eval/return`, `eval/return_std`, `eval/normalized_score`,
+ * `eval/normalized_score_std`, `eval/length` over `episodes` seeded episodes.
+ */
+export function makeEvaluator(task: string, options: { episodes?: number; seed?: number; numEnvs?: number } = {}) {
+  return async (policy: Policy | (() => Policy)): Promise<Record<string, number>> => {
+    const r = await evaluate(policy, { task, episodes: options.episodes ?? 10, seed: options.seed ?? 0, ...(options.numEnvs ? { numEnvs: options.numEnvs } : {}) });
+    return {
+      'eval/return': r.meanReturn,
+      'eval/return_std': r.stdReturn,
+      'eval/normalized_score': r.meanNormalized,
+      'eval/normalized_score_std': r.stdNormalized,
+      'eval/length': mean(r.lengths),
+    };
   };
 }

@@ -7,3 +7,4 @@ export { MLP, ParamVector, type MLPConfig, type ParamBlock } from './mlp.js';
 export { Adam, polyak, cosineLr, type AdamConfig } from './adam.js';
 export { mseLoss, expectileLoss, gaussianLogProb, tanhGaussianSample, tanhGaussianBackward } from './losses.js';
 export { mlpState, mlpFromState, encodeMLP, decodeMLP, exportTfjs, type TfjsExport } from './io.js';
+export { MlpPolicy, concatRows } from './policy.js';

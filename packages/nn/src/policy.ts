@@ -1,0 +1,84 @@
+import { OrlError, StateNormalizer, decodeState, encodeState, type Policy, type StateDict } from '@orl/core';
+import type { Engine } from './engine.js';
+import { exportTfjs, mlpFromState, mlpState, type TfjsExport } from './io.js';
+import type { MLP } from './mlp.js';
+
+/**
+ * A deterministic policy = state normalizer + actor MLP (+ output scaling). What TD3+BC and IQL evaluate and export.
+ * `act` and `actBatch` run the actor on the engine (batched for vectorized evaluation).
+ */
+export class MlpPolicy implements Policy {
+  readonly obsDim: number;
+  readonly actDim: number;
+  private readonly norm: Float32Array;
+
+  constructor(
+    readonly actor: MLP,
+    readonly normalizer: StateNormalizer,
+    readonly maxAction = 1,
+  ) {
+    this.obsDim = actor.inDim;
+    this.actDim = actor.outDim;
+    if (normalizer.dim !== this.obsDim) throw new OrlError('SHAPE_MISMATCH', `normalizer has ${normalizer.dim} dims, actor input ${this.obsDim}`);
+    this.norm = new Float32Array(this.obsDim);
+  }
+
+  act(observation: Float32Array, out: Float32Array = new Float32Array(this.actDim)): Float32Array {
+    return this.actBatch(observation, 1, out);
+  }
+
+  actBatch(observations: Float32Array, n: number, out: Float32Array = new Float32Array(n * this.actDim)): Float32Array {
+    if (observations.length !== n * this.obsDim) throw new OrlError('SHAPE_MISMATCH', `policy: expected ${n} × ${this.obsDim} observation values, got ${observations.length}`);
+    const e = this.actor.engine;
+    const input = this.actor.inputOffset(n);
+    const h = e.heap();
+    const { mean, std, eps } = this.normalizer;
+    const d = this.obsDim;
+    for (let i = 0; i < n * d; i++) h[input + i] = (observations[i]! - mean[i % d]!) / (std[i % d]! + eps);
+    const y = this.actor.forward(n);
+    const hh = e.heap();
+    const m = this.maxAction;
+    for (let i = 0; i < n * this.actDim; i++) {
+      const a = hh[y + i]! * m;
+      out[i] = a < -m ? -m : a > m ? m : a;
+    }
+    return out;
+  }
+
+  /** TensorFlow.js LayersModel with the normalizer folded into the first layer (takes raw observations). */
+  exportTfjs(name = 'orl_policy'): TfjsExport {
+    if (this.maxAction !== 1) throw new OrlError('UNSUPPORTED', 'TF.js export supports maxAction = 1 (the locomotion tasks)');
+    return exportTfjs(this.actor, { normalizer: this.normalizer, name });
+  }
+
+  stateDict(): StateDict {
+    return { format: 'orl-policy/1', actor: mlpState(this.actor), normalizer: this.normalizer.toJSON(), maxAction: this.maxAction };
+  }
+
+  /** The project's own policy format (`orl-state/1` container). */
+  encode(): Uint8Array {
+    return encodeState(this.stateDict());
+  }
+
+  static fromState(engine: Engine, s: StateDict): MlpPolicy {
+    if (s.format !== 'orl-policy/1') throw new OrlError('FORMAT', `not an orl-policy/1 state (format: ${String(s.format)})`);
+    return new MlpPolicy(mlpFromState(engine, s.actor as StateDict), StateNormalizer.fromJSON(s.normalizer as never), s.maxAction as number);
+  }
+
+  static decode(engine: Engine, bytes: Uint8Array): MlpPolicy {
+    return MlpPolicy.fromState(engine, decodeState(bytes, 'policy'));
+  }
+}
+
+/** Writes [a | b] rows (widths aDim, bDim) into engine memory at `dst`, e.g. a critic's (s, a) input. */
+export function concatRows(engine: Engine, dst: number, a: Float32Array | number, aDim: number, b: Float32Array | number, bDim: number, rows: number): void {
+  const h = engine.heap();
+  const w = aDim + bDim;
+  for (let r = 0; r < rows; r++) {
+    const o = dst + r * w;
+    if (typeof a === 'number') h.copyWithin(o, a + r * aDim, a + (r + 1) * aDim);
+    else h.set(a.subarray(r * aDim, (r + 1) * aDim), o);
+    if (typeof b === 'number') h.copyWithin(o + aDim, b + r * bDim, b + (r + 1) * bDim);
+    else h.set(b.subarray(r * bDim, (r + 1) * bDim), o + aDim);
+  }
+}
