@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -25,6 +25,7 @@ export function packAndRun(pkgName: string, script: string, type: 'module' | 'co
   const names = [pkgName, ...workspaceDeps(join(root, 'packages', pkgName.slice(5)))];
   const tarballs = names.map((n) => {
     const dir = join(root, 'packages', n.slice(5));
+    if (!existsSync(join(dir, 'dist', 'index.js'))) throw new Error(`${n} has no dist/: run \`npm run build\` first (npm test does it)`);
     const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', scratch], { cwd: dir, encoding: 'utf8' });
     return join(scratch, out.trim().split('\n').at(-1)!);
   });

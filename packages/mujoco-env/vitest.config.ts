@@ -1,6 +1,3 @@
-import { defineProject } from 'vitest/config';
+import { orlProject } from '../../vitest.shared';
 
-export default defineProject({
-  resolve: { conditions: ['source'] },
-  test: { name: 'mujoco-env', include: ['test/**/*.test.ts'], testTimeout: 120_000 },
-});
+export default orlProject('mujoco-env');

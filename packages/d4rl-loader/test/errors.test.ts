@@ -105,7 +105,7 @@ describe('bad input gives typed errors naming file and key', () => {
     expect(d4rlFileName('halfcheetah-medium-expert-v2')).toBe('halfcheetah_medium_expert-v2.hdf5');
     expect(resolveD4rlName('hopper-medium-replay-v2', cache)).toBe(join(cache, 'hopper_medium_replay-v2.hdf5'));
     expect((await code(readD4rl('hopper-mediumish-v2', { cacheDir: cache }))).code).toBe('UNKNOWN_NAME');
-    expect((await code(readD4rl('../../etc/passwd', { cacheDir: cache }))).code).toBe('NOT_FOUND');
+    expect((await code(readD4rl('../../no-such-dir/x.hdf5', { cacheDir: cache }))).code).toBe('NOT_FOUND'); // a path, not a name
     expect(() => resolveD4rlName('../escape', cache)).toThrow(expect.objectContaining({ code: 'UNSAFE_PATH' }));
     expect(() => resolveD4rlName('/etc/passwd', cache)).toThrow(expect.objectContaining({ code: 'UNSAFE_PATH' }));
     expect(() => resolveMinariId('mujoco/../../x-v0', cache)).toThrow(expect.objectContaining({ code: 'UNSAFE_PATH' }));

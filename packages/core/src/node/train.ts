@@ -107,6 +107,7 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainLoopResult
   let windowStart = performance.now();
   let windowSteps = 0;
   const acc = new Map<string, number>();
+  const counts = new Map<string, number>(); // a metric is averaged over the steps that reported it (e.g. delayed actor updates)
   let lastEval: Record<string, number> | null = null;
   let stopped = false;
 
@@ -124,16 +125,20 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainLoopResult
       const m = agent.update(sampler.sample());
       step++;
       windowSteps++;
-      for (const k in m) acc.set(k, (acc.get(k) ?? 0) + m[k]!);
+      for (const k in m) {
+        acc.set(k, (acc.get(k) ?? 0) + m[k]!);
+        counts.set(k, (counts.get(k) ?? 0) + 1);
+      }
 
       if (step % logEvery === 0 || step === steps) {
         const now = performance.now();
         const rec: MetricRecord = { step };
-        for (const [k, v] of acc) rec[k] = v / windowSteps;
+        for (const [k, v] of acc) rec[k] = v / counts.get(k)!;
         rec['perf/steps_per_s'] = (windowSteps * 1000) / Math.max(1e-9, now - windowStart);
         emit(rec);
         bar?.update(step, { rate: rec['perf/steps_per_s'].toFixed(0) });
         acc.clear();
+        counts.clear();
         windowSteps = 0;
         windowStart = now;
       } else if (bar && step % 50 === 0) {
