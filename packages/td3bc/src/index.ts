@@ -1,2 +1,2 @@
 export { TD3BC, TD3BC_DEFAULTS, type TD3BCConfig } from './td3bc.js';
-export { trainTD3BC, prepareOffline, resolveEvalTask, type TrainTD3BCOptions, type TrainResult } from './train.js';
+export { trainTD3BC, type TrainTD3BCOptions } from './train.js';

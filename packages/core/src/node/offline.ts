@@ -1,0 +1,50 @@
+import type { Dataset } from '../dataset.js';
+import type { Agent, Policy } from '../interfaces.js';
+import { UniformSampler } from '../sampler.js';
+import type { StateValue } from '../serialize.js';
+import { trainLoop, type TrainLoopResult } from './train.js';
+
+/** Options every offline algorithm's `train()` accepts. */
+export interface OfflineTrainOptions {
+  /** Gradient steps. */
+  steps: number;
+  /** Evaluate every K steps (default 5000) and at the end. */
+  evalEvery?: number;
+  /** Sample only these rows (e.g. the labelled rows of the labelled-only condition). */
+  rows?: Uint32Array;
+  outDir?: string;
+  logEvery?: number;
+  checkpointEvery?: number;
+  resume?: boolean;
+  progress?: boolean | 'auto';
+  signal?: AbortSignal;
+}
+
+/** Samples uniform batches from `data` and runs `agent` through the core loop, evaluating its policy. */
+export function trainOffline(args: {
+  agent: Agent;
+  data: Dataset;
+  batchSize: number;
+  seed: number;
+  evaluate?: (policy: Policy) => Promise<Record<string, number>>;
+  runInfo: Record<string, StateValue>;
+  options: OfflineTrainOptions;
+}): Promise<TrainLoopResult> {
+  const { agent, data, options: o } = args;
+  const sampler = new UniformSampler(data, args.batchSize, args.seed, o.rows ? { rows: o.rows } : {});
+  const evaluate = args.evaluate;
+  return trainLoop({
+    agent,
+    sampler,
+    steps: o.steps,
+    evalEvery: evaluate ? (o.evalEvery ?? 5000) : 0,
+    ...(evaluate ? { evaluate: () => evaluate(agent.policy()) } : {}),
+    ...(o.outDir ? { outDir: o.outDir } : {}),
+    logEvery: o.logEvery ?? 1000,
+    ...(o.checkpointEvery ? { checkpointEvery: o.checkpointEvery } : {}),
+    resume: o.resume ?? true,
+    progress: o.progress ?? 'auto',
+    ...(o.signal ? { signal: o.signal } : {}),
+    runInfo: { ...args.runInfo, rows: o.rows ? o.rows.length : null, size: data.size },
+  });
+}

@@ -1,0 +1,41 @@
+import { OrlError, inferTask, prepareOffline, type Dataset } from '@orl/core';
+import { trainOffline, type OfflineTrainOptions, type TrainLoopResult } from '@orl/core/node';
+import { createEngine, type BackendChoice, type Engine } from '@orl/nn';
+import { makeEvaluator } from '@orl/mujoco-env';
+import { IQL, IQL_DEFAULTS, iqlRewardScale, type IQLConfig } from './iql.js';
+
+export interface TrainIQLOptions extends OfflineTrainOptions {
+  /** Task to evaluate in (default: from the dataset's metadata); `null` disables evaluation. */
+  task?: string | null;
+  evalEpisodes?: number;
+  evalSeed?: number;
+  /**
+   * 'auto' (default): when `config.rewardScale` is not given, scale rewards by 1000 / (max − min episode return) of the
+   * raw dataset (CORL's locomotion setting) — this needs the raw rows with every reward labelled; 'none': scale 1.
+   */
+  normalizeReward?: 'auto' | 'none';
+  backend?: BackendChoice;
+  engine?: Engine;
+}
+
+/** Trains IQL on an offline dataset through the core loop. The cosine schedule spans `steps` unless set in config. */
+export async function trainIQL(dataset: Dataset, config: Partial<IQLConfig>, options: TrainIQLOptions): Promise<{ agent: IQL; loop: TrainLoopResult }> {
+  let rewardScale = config.rewardScale;
+  if (rewardScale === undefined && (options.normalizeReward ?? 'auto') === 'auto') {
+    if (dataset.nextObservations && dataset.metadata.transitions === 'qlearning') {
+      throw new OrlError('INVALID_ARGUMENT', 'IQL reward normalization needs the raw dataset (episode returns): pass the raw rows, config.rewardScale, or normalizeReward: "none"');
+    }
+    if (dataset.labelledCount() !== dataset.size) {
+      throw new OrlError('INVALID_ARGUMENT', 'IQL reward normalization needs every reward (episode returns): pass config.rewardScale or normalizeReward: "none"');
+    }
+    rewardScale = iqlRewardScale(dataset.episodeReturns());
+  }
+  const cfg: IQLConfig = { ...IQL_DEFAULTS, maxSteps: options.steps, ...config, rewardScale: rewardScale ?? 1 };
+  const { data, normalizer } = prepareOffline(dataset, options.rows);
+  const engine = options.engine ?? createEngine({ backend: options.backend ?? 'auto' });
+  const agent = new IQL(engine, data.obsDim, data.actDim, normalizer, cfg);
+  const task = inferTask(dataset, options.task);
+  const evaluate = task ? makeEvaluator(task, { episodes: options.evalEpisodes ?? 10, seed: options.evalSeed ?? 0 }) : undefined;
+  const loop = await trainOffline({ agent, data, batchSize: cfg.batchSize, seed: cfg.seed + 1, ...(evaluate ? { evaluate } : {}), runInfo: { algo: 'iql', config: cfg as never }, options });
+  return { agent, loop };
+}
