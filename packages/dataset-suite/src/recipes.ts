@@ -1,0 +1,73 @@
+import { OrlError } from '@orl/core';
+
+/** One behaviour: a shipped policy (or 'random') with a noise scale, for a fraction of the dataset's rows. */
+export interface Segment {
+  policy: string;
+  noise: number;
+  fraction: number;
+}
+
+export interface Recipe {
+  name: string;
+  task: 'hopper' | 'walker2d' | 'halfcheetah';
+  kind: 'medium' | 'medium-replay' | 'expert' | 'medium-expert';
+  /** Full-size number of transitions (D4RL's sizes). */
+  transitions: number;
+  /** Behaviour segments, collected in order (medium-expert is medium + expert instead). */
+  segments: Segment[];
+  description: string;
+}
+
+const TASKS = ['hopper', 'walker2d', 'halfcheetah'] as const;
+
+/**
+ * Recipes "in the spirit of D4RL", calibrated by measurement (scripts/calibrate.ts; README table):
+ * - medium: one mid-level policy with its own exploration noise, 1M rows, at about D4RL's medium level
+ *   (normalized ≈ 44 hopper, 62 walker2d, 41 halfcheetah);
+ * - medium-replay: increasing-quality behaviour from random actions up to the medium policy (a replay buffer's shape),
+ *   D4RL's sizes (≈ 400k hopper, 300k walker2d, 200k halfcheetah);
+ * - expert: the TQC policy with reduced noise, 1M rows;
+ * - medium-expert: medium + expert concatenated (2M rows).
+ */
+const MEDIUM: Record<(typeof TASKS)[number], Segment[]> = {
+  hopper: [{ policy: 'hopper-sac', noise: 1, fraction: 1 }],
+  walker2d: [{ policy: 'walker2d-ppo', noise: 0.5, fraction: 1 }],
+  halfcheetah: [{ policy: 'halfcheetah-ppo', noise: 1.7, fraction: 1 }],
+};
+
+const EXPERT: Record<(typeof TASKS)[number], Segment[]> = {
+  hopper: [{ policy: 'hopper-tqc', noise: 0.5, fraction: 1 }],
+  walker2d: [{ policy: 'walker2d-tqc', noise: 0.3, fraction: 1 }],
+  halfcheetah: [{ policy: 'halfcheetah-tqc', noise: 1, fraction: 1 }],
+};
+
+const REPLAY_SIZE = { hopper: 400_000, walker2d: 300_000, halfcheetah: 200_000 } as const;
+
+function replay(task: (typeof TASKS)[number]): Segment[] {
+  const medium = MEDIUM[task];
+  const weak = `${task}-a2c`;
+  return [
+    { policy: 'random', noise: 0, fraction: 0.1 },
+    { policy: weak, noise: 2, fraction: 0.2 },
+    { policy: weak, noise: 1, fraction: 0.2 },
+    ...medium.map((s) => ({ ...s, noise: s.noise * 2, fraction: 0.25 * s.fraction })),
+    ...medium.map((s) => ({ ...s, fraction: 0.25 * s.fraction })),
+  ];
+}
+
+export const RECIPES: Record<string, Recipe> = Object.fromEntries(
+  TASKS.flatMap((task) => [
+    [`${task}-medium`, { name: `${task}-medium`, task, kind: 'medium', transitions: 1_000_000, segments: MEDIUM[task], description: `mid-level policy with its exploration noise` }],
+    [`${task}-medium-replay`, { name: `${task}-medium-replay`, task, kind: 'medium-replay', transitions: REPLAY_SIZE[task], segments: replay(task), description: 'random → weak (a2c) → noisy medium → medium behaviour, like a replay buffer' }],
+    [`${task}-expert`, { name: `${task}-expert`, task, kind: 'expert', transitions: 1_000_000, segments: EXPERT[task], description: 'TQC policy with reduced exploration noise' }],
+    [`${task}-medium-expert`, { name: `${task}-medium-expert`, task, kind: 'medium-expert', transitions: 2_000_000, segments: [...MEDIUM[task].map((s) => ({ ...s, fraction: s.fraction / 2 })), ...EXPERT[task].map((s) => ({ ...s, fraction: s.fraction / 2 }))], description: 'medium followed by expert' }],
+  ]),
+) as Record<string, Recipe>;
+
+export const SUITE_NAMES = Object.keys(RECIPES);
+
+export function recipe(name: string): Recipe {
+  const r = RECIPES[name.replace(/-v\d+$/, '')];
+  if (!r) throw new OrlError('UNKNOWN_NAME', `unknown suite dataset '${name}' (known: ${SUITE_NAMES.join(', ')})`, { name });
+  return r;
+}

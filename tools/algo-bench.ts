@@ -1,0 +1,64 @@
+// Shared by `nx run td3bc:bench` and `nx run iql:bench`: steps/s of a complete update at the standard size (batch 256,
+// 256-256, obs 17, act 6) including sampling from a 1M-transition dataset, per backend (interleaved rounds, medians),
+// and memory per million transitions. Writes bench-results/<algo>.json.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Dataset, Rng, StateNormalizer, UniformSampler, median, type Agent } from '@orl/core';
+import { availableBackends, createEngine, loadNativeKernels, type Engine } from '@orl/nn';
+
+export async function benchAlgorithm(algo: string, make: (engine: Engine, normalizer: StateNormalizer) => Agent, targetStepsPerS: number): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const N = 1_000_000, OBS = 17, ACT = 6;
+  global.gc?.();
+  const before = process.memoryUsage().arrayBuffers;
+  const rng = new Rng(0);
+  const data = new Dataset(
+    {
+      observations: rng.fillNormal(new Float32Array(N * OBS)) as Float32Array,
+      nextObservations: rng.fillNormal(new Float32Array(N * OBS)) as Float32Array,
+      actions: rng.fillUniform(new Float32Array(N * ACT), -1, 1) as Float32Array,
+      rewards: rng.fillNormal(new Float32Array(N)) as Float32Array,
+      terminals: new Uint8Array(N),
+      timeouts: new Uint8Array(N),
+    },
+    { obsDim: OBS, actDim: ACT },
+  );
+  const bytesPerMillion = process.memoryUsage().arrayBuffers - before;
+  const normalizer = StateNormalizer.fit(data.observations, OBS);
+  const variants: { label: string; setup: () => void; engine: () => Engine }[] = [];
+  const backends = availableBackends();
+  if (backends.includes('native')) {
+    variants.push({ label: 'native (all cores)', setup: () => loadNativeKernels(8), engine: () => createEngine({ backend: 'native' }) });
+    variants.push({ label: 'native (1 thread)', setup: () => loadNativeKernels(1), engine: () => createEngine({ backend: 'native' }) });
+  }
+  variants.push({ label: 'wasm', setup: () => undefined, engine: () => createEngine({ backend: 'wasm' }) });
+  const runs = variants.map((v) => {
+    v.setup();
+    return { v, agent: make(v.engine(), normalizer), sampler: new UniformSampler(data, 256, 1) };
+  });
+  const samples: Record<string, number[]> = {};
+  for (let round = 0; round < (quick ? 1 : 3); round++) {
+    for (const r of runs) {
+      r.v.setup();
+      for (let i = 0; i < 5; i++) r.agent.update(r.sampler.sample());
+      let n = 0;
+      const t0 = performance.now();
+      while (performance.now() - t0 < (quick ? 700 : 2000)) {
+        r.agent.update(r.sampler.sample());
+        n++;
+      }
+      (samples[r.v.label] ??= []).push((n * 1000) / (performance.now() - t0));
+    }
+  }
+  console.log(`\n${algo} benchmark — full update incl. sampling from 1M transitions (batch 256, 256-256, obs 17, act 6); medians`);
+  const summary: Record<string, number> = {};
+  for (const [k, v] of Object.entries(samples)) {
+    summary[k] = median(v);
+    console.log(`${k.padEnd(20)} ${median(v).toFixed(1).padStart(8)} steps/s${k.startsWith('native (all') || k === 'wasm' ? '' : ''}`);
+  }
+  console.log(`target (one core of this machine class): ≥ ${targetStepsPerS} steps/s`);
+  console.log(`memory: ${(bytesPerMillion / 2 ** 20).toFixed(0)} MiB per million transitions (obs + next obs + actions + reward + flags, float32)`);
+  const root = join(import.meta.dirname, '..');
+  mkdirSync(join(root, 'bench-results'), { recursive: true });
+  writeFileSync(join(root, 'bench-results', `${algo}.json`), JSON.stringify({ date: new Date().toISOString(), summary, samples, bytesPerMillionTransitions: bytesPerMillion }, null, 2));
+}
