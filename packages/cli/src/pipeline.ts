@@ -1,0 +1,180 @@
+import { mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Dataset, OrlError, mean, std, toTransitions, inferTask } from '@orl/core';
+import { readJsonl } from '@orl/core/node';
+import { maskRewards } from '@orl/d4rl-loader';
+import { RewardModel, type RewardModelConfig, type FitReport, type ImputeReport } from '@orl/reward-model';
+import { trainTD3BC, type TD3BCConfig } from '@orl/td3bc';
+import { trainIQL, iqlRewardScale, type IQLConfig } from '@orl/iql';
+import type { BackendChoice, MlpPolicy } from '@orl/nn';
+import { writeFileAtomic } from '@orl/core/node';
+
+export const CONDITIONS = ['all', 'labelled', 'imputed'] as const;
+export type Condition = (typeof CONDITIONS)[number];
+export const CONDITION_LABELS: Record<Condition, string> = { all: 'all true rewards', labelled: 'labelled only', imputed: 'labelled + imputed' };
+export type Algo = 'td3bc' | 'iql';
+
+export interface CellSpec {
+  algo: Algo;
+  condition: Condition;
+  seed: number;
+  labelFraction: number;
+  steps: number;
+  evalEvery: number;
+  evalEpisodes: number;
+  rewardModel?: Partial<RewardModelConfig>;
+  algoConfig?: Partial<TD3BCConfig> | Partial<IQLConfig>;
+  backend?: BackendChoice;
+  progress?: boolean | 'auto';
+}
+
+export interface CellResult {
+  algo: Algo;
+  condition: Condition;
+  seed: number;
+  task: string;
+  steps: number;
+  trainedRows: number;
+  curve: { step: number; score: number }[];
+  finalScore: number;
+  rewardModel?: { fit: Omit<FitReport, 'epochs' | 'bestEpochs'>; impute: ImputeReport };
+  seconds: number;
+}
+
+/** Builds the training data of one condition from the raw dataset (seeded mask; reward model on labelled rows only). */
+export function conditionData(raw: Dataset, spec: Pick<CellSpec, 'condition' | 'seed' | 'labelFraction' | 'rewardModel' | 'algo' | 'backend'>, log: (m: string) => void = () => undefined) {
+  const transitions = toTransitions(raw);
+  if (spec.condition === 'all') {
+    return { data: transitions, rows: undefined, rewardScale: spec.algo === 'iql' ? iqlRewardScale(raw.episodeReturns()) : undefined, rm: undefined };
+  }
+  const masked = maskRewards(transitions, spec.labelFraction, spec.seed);
+  if (spec.condition === 'labelled') {
+    // IQL's reward scale may not use hidden rewards: take it from the labelled rewards' spread per step × 1000 steps.
+    let scale: number | undefined;
+    if (spec.algo === 'iql') scale = labelledRewardScale(masked.dataset);
+    return { data: masked.dataset, rows: masked.labelled, rewardScale: scale, rm: undefined };
+  }
+  const rm = new RewardModel({ seed: spec.seed, ...spec.rewardModel }, spec.backend ? { backend: spec.backend } : {});
+  const fit = rm.fit(masked.dataset);
+  log(`reward model: ${fit.labelledRows} labelled rows, validation R² ${fit.validation?.r2.toFixed(3) ?? 'n/a'} (${fit.seconds.toFixed(1)} s)`);
+  const imputed = rm.impute(masked.dataset, { trueRewards: masked.trueRewards });
+  log(`imputed ${imputed.report.imputedRows} rewards; error vs true (study only): R² ${imputed.report.imputationError?.r2.toFixed(3)}`);
+  let scale: number | undefined;
+  if (spec.algo === 'iql') {
+    // Episode returns under the imputed rewards, on the raw rows (true labels where labelled).
+    const rawNext = raw.nextObservations ? raw : raw.with({ nextObservations: shiftNext(raw) });
+    const pred = rm.predict(rawNext).mean;
+    scale = iqlRewardScale(raw.with({ rewards: pred }).episodeReturns());
+  }
+  const { epochs: _e, bestEpochs: _b, ...fitSummary } = fit;
+  return { data: imputed.dataset, rows: undefined, rewardScale: scale, rm: { fit: fitSummary, impute: imputed.report } };
+}
+
+function shiftNext(raw: Dataset): Float32Array {
+  const d = raw.obsDim;
+  const next = new Float32Array(raw.observations.length);
+  next.set(raw.observations.subarray(d), 0);
+  next.set(raw.observations.subarray(raw.observations.length - d), raw.observations.length - d);
+  return next;
+}
+
+function labelledRewardScale(masked: Dataset): number {
+  const r: number[] = [];
+  for (let i = 0; i < masked.size; i++) if (masked.rewardMask![i]) r.push(masked.rewards[i]!);
+  const spread = Math.max(...r) - Math.min(...r);
+  return spread > 0 ? 1 / spread : 1; // ≈ 1000 / (1000 · spread of one step's reward)
+}
+
+/** Trains one cell (algorithm × condition × seed) into `outDir` (resumable) and writes result.json. */
+export async function runCell(raw: Dataset, spec: CellSpec, outDir: string, log: (m: string) => void = () => undefined): Promise<CellResult> {
+  const resultPath = join(outDir, 'result.json');
+  if (existsSync(resultPath)) {
+    const r = JSON.parse(readFileSync(resultPath, 'utf8')) as CellResult;
+    if (r.steps === spec.steps) return r;
+  }
+  const t0 = performance.now();
+  mkdirSync(outDir, { recursive: true });
+  const task = inferTask(raw);
+  if (!task) throw new OrlError('INVALID_ARGUMENT', 'cannot tell which task the dataset belongs to (metadata has no task/env name)');
+  const { data, rows, rewardScale, rm } = conditionData(raw, spec, log);
+  data.metadata = { ...data.metadata, task };
+  const common = {
+    steps: spec.steps,
+    evalEvery: spec.evalEvery,
+    evalEpisodes: spec.evalEpisodes,
+    evalSeed: 10_000 + spec.seed,
+    task,
+    outDir,
+    logEvery: Math.min(1000, spec.evalEvery),
+    progress: spec.progress ?? 'auto',
+    ...(rows ? { rows } : {}),
+    ...(spec.backend ? { backend: spec.backend } : {}),
+  };
+  const algoConfig = { seed: spec.seed, ...spec.algoConfig };
+  const { agent } =
+    spec.algo === 'td3bc'
+      ? await trainTD3BC(data, algoConfig as Partial<TD3BCConfig>, common)
+      : await trainIQL(data, { ...(algoConfig as Partial<IQLConfig>), rewardScale: rewardScale ?? 1 }, { ...common, normalizeReward: 'none' });
+  savePolicy(agent.policy(), outDir);
+  const curve = readJsonl(join(outDir, 'metrics.jsonl'))
+    .filter((r) => r['eval/normalized_score'] !== undefined)
+    .map((r) => ({ step: r.step, score: r['eval/normalized_score']! }));
+  const result: CellResult = {
+    algo: spec.algo,
+    condition: spec.condition,
+    seed: spec.seed,
+    task,
+    steps: spec.steps,
+    trainedRows: rows ? rows.length : data.size,
+    curve,
+    finalScore: curve.at(-1)?.score ?? NaN,
+    ...(rm ? { rewardModel: rm } : {}),
+    seconds: (performance.now() - t0) / 1000,
+  };
+  writeFileSync(resultPath, JSON.stringify(result, null, 2));
+  return result;
+}
+
+export interface PipelineSummary {
+  dataset: string;
+  algo: Algo;
+  labelFraction: number;
+  steps: number;
+  seeds: number[];
+  conditions: Record<Condition, { mean: number; std: number; scores: number[] }>;
+  cells: CellResult[];
+}
+
+export function summarize(dataset: string, algo: Algo, labelFraction: number, steps: number, cells: CellResult[]): PipelineSummary {
+  const conditions = {} as PipelineSummary['conditions'];
+  for (const c of CONDITIONS) {
+    const scores = cells.filter((x) => x.condition === c).map((x) => x.finalScore);
+    conditions[c] = { mean: mean(scores), std: std(scores), scores };
+  }
+  return { dataset, algo, labelFraction, steps, seeds: [...new Set(cells.map((c) => c.seed))], conditions, cells };
+}
+
+export function markdownTable(rows: PipelineSummary[]): string {
+  const pct = (f: number) => `${+(f * 100).toFixed(2)}%`;
+  const lines = [
+    `| dataset | algorithm | ${CONDITION_LABELS.all} | ${pct(rows[0]?.labelFraction ?? 0.01)} ${CONDITION_LABELS.labelled} | ${pct(rows[0]?.labelFraction ?? 0.01)} ${CONDITION_LABELS.imputed} | steps × seeds |`,
+    '|---|---|---|---|---|---|',
+  ];
+  const cell = (x: { mean: number; std: number }) => (Number.isFinite(x.mean) ? `${x.mean.toFixed(1)} ± ${x.std.toFixed(1)}` : '—');
+  for (const r of rows) {
+    lines.push(`| ${r.dataset} | ${r.algo === 'td3bc' ? 'TD3+BC' : 'IQL'} | ${cell(r.conditions.all)} | ${cell(r.conditions.labelled)} | ${cell(r.conditions.imputed)} | ${r.steps.toLocaleString('en-US')} × ${r.seeds.length} |`);
+  }
+  if (rows.length > 1) {
+    const avg = (c: Condition) => mean(rows.map((r) => r.conditions[c].mean));
+    lines.push(`| **average** | | ${avg('all').toFixed(1)} | ${avg('labelled').toFixed(1)} | ${avg('imputed').toFixed(1)} | |`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Writes policy.orl (project format) and tfjs/model.json + tfjs/weights.bin (TensorFlow.js LayersModel). */
+export function savePolicy(policy: MlpPolicy, outDir: string): void {
+  writeFileAtomic(join(outDir, 'policy.orl'), policy.encode());
+  const { modelJson, weights } = policy.exportTfjs();
+  writeFileAtomic(join(outDir, 'tfjs', 'model.json'), JSON.stringify(modelJson));
+  writeFileAtomic(join(outDir, 'tfjs', 'weights.bin'), weights);
+}

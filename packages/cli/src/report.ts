@@ -1,0 +1,61 @@
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { OrlError } from '@orl/core';
+import { markdownTable, summarize, type CellResult, type PipelineSummary } from './pipeline.js';
+import { learningCurveSpec, renderChart } from './plots.js';
+
+/** Finds every result.json under `dir` (a pipeline run or a grid). */
+export function collectResults(dir: string): { dataset: string; cell: CellResult }[] {
+  if (!existsSync(dir)) throw new OrlError('NOT_FOUND', `no results folder ${dir}`, { path: dir });
+  const out: { dataset: string; cell: CellResult }[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (name === 'result.json') {
+        const cell = JSON.parse(readFileSync(p, 'utf8')) as CellResult & { dataset?: string };
+        out.push({ dataset: cell.dataset ?? relative(dir, d).split(/[\\/]/)[0] ?? 'dataset', cell });
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** Groups results by (dataset, algorithm) into the paper-style table, plots and an HTML page. */
+export async function renderReport(dir: string, outDir = dir): Promise<{ markdown: string; html: string; summaries: PipelineSummary[] }> {
+  const results = collectResults(dir);
+  if (results.length === 0) throw new OrlError('EMPTY', `no result.json under ${dir}: run a pipeline or grid first`, { path: dir });
+  const groups = new Map<string, CellResult[]>();
+  for (const r of results) {
+    const k = `${r.dataset}|${r.cell.algo}`;
+    groups.set(k, [...(groups.get(k) ?? []), r.cell]);
+  }
+  const summaries: PipelineSummary[] = [];
+  const figures: { title: string; svg: string; png: string }[] = [];
+  for (const [k, cells] of [...groups.entries()].sort()) {
+    const [dataset, algo] = k.split('|') as [string, 'td3bc' | 'iql'];
+    summaries.push(summarize(dataset, algo, 0.01, Math.max(...cells.map((c) => c.steps)), cells));
+    const title = `${dataset} · ${algo === 'td3bc' ? 'TD3+BC' : 'IQL'}`;
+    const files = await renderChart(learningCurveSpec(title, cells), join(outDir, `curve-${dataset}-${algo}`));
+    figures.push({ title, ...files });
+  }
+  const md = markdownTable(summaries);
+  const markdown = `# Imputed rewards — results\n\nFinal D4RL normalized score (mean ± std over seeds).\n\n${md}\n${figures.map((f) => `![${f.title}](${relative(outDir, f.png)})`).join('\n')}\n`;
+  const html = `<!doctype html><html><head><meta charset="utf-8"><title>orl report</title>
+<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}th:first-child,td:first-child,td:nth-child(2){text-align:left}figure{display:inline-block;margin:1em}</style></head><body>
+<h1>Imputed rewards — results</h1><p>Final D4RL normalized score, mean ± std over seeds. Paper averages (D4RL, 9 datasets × 2 algorithms): 68.51 imputed vs 9.19 labelled-only.</p>
+${mdTableToHtml(md)}
+${figures.map((f) => `<figure>${readFileSync(f.svg, 'utf8')}<figcaption>${f.title}</figcaption></figure>`).join('\n')}
+</body></html>`;
+  writeFileSync(join(outDir, 'report.md'), markdown);
+  writeFileSync(join(outDir, 'report.html'), html);
+  return { markdown: join(outDir, 'report.md'), html: join(outDir, 'report.html'), summaries };
+}
+
+function mdTableToHtml(md: string): string {
+  const rows = md.trim().split('\n').filter((l) => !/^\|-/.test(l));
+  return `<table>${rows
+    .map((l, i) => `<tr>${l.split('|').slice(1, -1).map((c) => (i === 0 ? `<th>${c.trim()}</th>` : `<td>${c.trim().replace(/\*\*(.+)\*\*/, '<b>$1</b>')}</td>`)).join('')}</tr>`)
+    .join('')}</table>`;
+}

@@ -1,0 +1,63 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { pipelineCmd } from '../src/commands/pipeline.js';
+import { renderReport } from '../src/index.js';
+
+const bin = join(import.meta.dirname, '..', 'src', 'bin.ts');
+const orl = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', '--conditions=source', bin, ...args], { encoding: 'utf8', env: { ...process.env, ORL_DATASET_DIR: cache } });
+const cache = mkdtempSync(join(tmpdir(), 'orl-cli-cache-'));
+
+describe('orl pipeline and report', () => {
+  it('runs the three conditions end to end and writes results.json, a table, SVG/PNG curves and policies', async () => {
+    process.env.ORL_DATASET_DIR = cache;
+    const out = mkdtempSync(join(tmpdir(), 'orl-pipeline-'));
+    await pipelineCmd({ dataset: 'hopper-medium', labelFraction: 0.05, algo: 'td3bc', steps: 300, seeds: [0], evalEvery: 150, evalEpisodes: 1, scale: 0.004, out, backend: 'auto' });
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(Object.keys(results.conditions)).toEqual(['all', 'labelled', 'imputed']);
+    for (const c of results.cells) {
+      expect(c.curve.map((p: { step: number }) => p.step)).toEqual([150, 300]);
+      expect(Number.isFinite(c.finalScore)).toBe(true);
+    }
+    const labelled = results.cells.find((c: { condition: string }) => c.condition === 'labelled');
+    const all = results.cells.find((c: { condition: string }) => c.condition === 'all');
+    expect(labelled.trainedRows).toBeLessThan(all.trainedRows * 0.06);
+    expect(results.cells.find((c: { condition: string }) => c.condition === 'imputed').rewardModel.impute.imputedRows).toBeGreaterThan(0);
+    expect(readFileSync(join(out, 'table.md'), 'utf8')).toMatch(/\| hopper-medium \| TD3\+BC \|/);
+    expect(readFileSync(join(out, 'learning-curves.svg'), 'utf8')).toContain('<svg');
+    expect(readFileSync(join(out, 'learning-curves.png')).subarray(1, 4).toString()).toBe('PNG');
+    const cellDir = join(out, 'hopper-medium', 'td3bc', 'imputed-s0');
+    for (const f of ['policy.orl', 'tfjs/model.json', 'tfjs/weights.bin', 'metrics.jsonl', 'checkpoint.orl', 'result.json']) expect(existsSync(join(cellDir, f))).toBe(true);
+
+    // A finished cell is not recomputed.
+    const t0 = performance.now();
+    await pipelineCmd({ dataset: 'hopper-medium', labelFraction: 0.05, algo: 'td3bc', steps: 300, seeds: [0], evalEvery: 150, evalEpisodes: 1, scale: 0.004, out, backend: 'auto' });
+    expect(performance.now() - t0).toBeLessThan(10_000);
+
+    const rep = await renderReport(out);
+    expect(readFileSync(rep.html, 'utf8')).toContain('<table>');
+    expect(rep.summaries[0]!.conditions.imputed.scores.length).toBe(1);
+
+    const ev = orl('eval', '--policy', join(cellDir, 'policy.orl'), '--task', 'hopper', '--episodes', '2');
+    expect(ev.status).toBe(0);
+    expect(ev.stdout).toMatch(/normalized -?\d+\.\d/);
+  }, 600_000);
+});
+
+describe('orl errors', () => {
+  it('prints one clear line and exits non-zero', () => {
+    const r = orl('train', 'sac', '--dataset', 'hopper-medium', '--out', '/tmp/x');
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual(["orl: unknown algorithm 'sac' (td3bc or iql) [INVALID_ARGUMENT]"]);
+    const bad = orl('datasets', 'inspect', '/no/such/file.hdf5');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('NOT_FOUND');
+    const usage = orl('pipeline', '--steps', 'many', '--dataset', 'x');
+    expect(usage.status).not.toBe(0);
+    expect(usage.stderr).toContain('steps must be a non-negative integer');
+    expect(orl('--help').stdout).toContain('pipeline');
+  }, 120_000);
+});
