@@ -42,9 +42,10 @@ export class StateNormalizer {
   /** Normalizes `values` (any number of rows) into `out` (may be the same array). */
   normalize(values: Float32Array, out: Float32Array = new Float32Array(values.length)): Float32Array {
     const dim = this.dim;
-    for (let i = 0; i < values.length; i++) {
-      const j = i % dim;
-      out[i] = (values[i]! - this.mean[j]!) / (this.std[j]! + this.eps);
+    const { mean, std, eps } = this;
+    // Row/column loops (no modulo per element): this runs on every batch and over whole datasets.
+    for (let o = 0; o < values.length; o += dim) {
+      for (let j = 0; j < dim; j++) out[o + j] = (values[o + j]! - mean[j]!) / (std[j]! + eps);
     }
     return out;
   }

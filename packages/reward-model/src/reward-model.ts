@@ -31,8 +31,12 @@ export interface RewardModelConfig {
   seed: number;
 }
 
+/**
+ * Defaults measured on hopper-medium with 1% labels (scripts/choose-defaults.ts, README): 64-64, 128-128 and
+ * 256-256 all reach imputation R² 0.9999 with (s, a, s'); 64-64 fits in 5 s and imputes 1M rows in < 1 s.
+ */
 export const REWARD_MODEL_DEFAULTS: Readonly<RewardModelConfig> = Object.freeze({
-  hidden: [256, 256],
+  hidden: [64, 64],
   activation: 'relu',
   features: 'sas',
   normalizeInputs: true,
