@@ -1,0 +1,223 @@
+/**
+ * MOREC's dynamics reward (Luo et al., ICLR 2024): a discriminator D(s, a, Δs) trained adversarially against the
+ * dynamics model, kept as an ensemble of snapshots, scores how "real" a transition is:
+ *   r_D(s, a, Δs) = −log(1 − mean_i clip(σ(D_i(s, a, Δs)), 0, 1))
+ * The authors never released the adversarial loop. Design here (GAIL/AIRL-style, the dynamics model is the "policy"):
+ *   - discriminator step: binary cross-entropy, real (s, a, Δs) from data → 1, model samples Δs ~ p_k(·|s, a) → 0;
+ *   - model step: REINFORCE on the sampled Δs of one elite with advantage r_D − mean(r_D), plus the maximum-likelihood
+ *     loss on the real batch (keeps the model anchored to the data);
+ *   - snapshots of D every `snapshotEvery` steps over the last `snapshotWindow` steps form the ensemble (≈ 40).
+ */
+import { Dataset, OrlError, Rng, StateNormalizer } from '@orl/core';
+import { Adam, MLP, type Engine } from '@orl/nn';
+import type { DynamicsEnsemble } from './dynamics.js';
+import { boundLogVar, gaussianNll } from './gaussian.js';
+
+export interface DynamicsRewardConfig {
+  hidden: number[];
+  lr: number;
+  /** Learning rate of the adversarial model step (0 disables it: D then only separates data from the fixed model). */
+  modelLr: number;
+  /** Weight of the maximum-likelihood term in the model step. */
+  mleWeight: number;
+  batchSize: number;
+  steps: number;
+  snapshotEvery: number;
+  snapshotWindow: number;
+  seed: number;
+}
+
+export const DYNAMICS_REWARD_DEFAULTS: Readonly<DynamicsRewardConfig> = Object.freeze({
+  hidden: [256, 256],
+  lr: 3e-4,
+  modelLr: 1e-5,
+  mleWeight: 1,
+  batchSize: 256,
+  steps: 2000,
+  snapshotEvery: 10,
+  snapshotWindow: 400,
+  seed: 0,
+});
+
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+export class DynamicsReward {
+  readonly config: DynamicsRewardConfig;
+  readonly net: MLP;
+  snapshots: Float32Array[] = [];
+  norm: StateNormalizer | null = null;
+  private readonly rng: Rng;
+
+  constructor(
+    readonly engine: Engine,
+    readonly obsDim: number,
+    readonly actDim: number,
+    config: Partial<DynamicsRewardConfig> = {},
+  ) {
+    this.config = { ...DYNAMICS_REWARD_DEFAULTS, ...config };
+    this.rng = new Rng(this.config.seed);
+    this.net = new MLP(engine, { sizes: [2 * obsDim + actDim, ...this.config.hidden, 1], seed: this.rng.fork() });
+  }
+
+  private get inDim(): number {
+    return 2 * this.obsDim + this.actDim;
+  }
+
+  /** Writes normalized (s, a, Δs) rows. */
+  private pack(obs: ArrayLike<number>, act: ArrayLike<number>, delta: ArrayLike<number>, n: number, out: Float32Array): void {
+    const { obsDim, actDim } = this;
+    const w = this.inDim;
+    for (let r = 0; r < n; r++) {
+      for (let j = 0; j < obsDim; j++) out[r * w + j] = obs[r * obsDim + j]!;
+      for (let j = 0; j < actDim; j++) out[r * w + obsDim + j] = act[r * actDim + j]!;
+      for (let j = 0; j < obsDim; j++) out[r * w + obsDim + actDim + j] = delta[r * obsDim + j]!;
+    }
+    if (this.norm) this.norm.normalize(out.subarray(0, n * w), out.subarray(0, n * w));
+  }
+
+  /** Adversarial training against `dynamics` on the real transitions of `data`. Returns the last losses. */
+  train(dynamics: DynamicsEnsemble, data: Dataset, onStep?: (step: number, m: Record<string, number>) => void): Record<string, number> {
+    if (!data.nextObservations) throw new OrlError('INVALID_DATASET', 'dynamics reward training needs transitions');
+    const c = this.config;
+    const { obsDim, actDim } = this;
+    const w = this.inDim, td = dynamics.targetDim;
+    const all = new Float32Array(data.size * w);
+    for (let i = 0; i < data.size; i++) {
+      all.set(data.observations.subarray(i * obsDim, (i + 1) * obsDim), i * w);
+      all.set(data.actions.subarray(i * actDim, (i + 1) * actDim), i * w + obsDim);
+      for (let j = 0; j < obsDim; j++) all[i * w + obsDim + actDim + j] = data.nextObservations[i * obsDim + j]! - data.observations[i * obsDim + j]!;
+    }
+    this.norm = StateNormalizer.fit(all, w, 1e-6);
+    const B = c.batchSize;
+    const opt = new Adam(this.net, { lr: c.lr });
+    const modelOpts = c.modelLr > 0 ? dynamics.members.map((m) => new Adam(m, { lr: c.modelLr })) : [];
+    const s = new Float32Array(B * obsDim), a = new Float32Array(B * actDim), dReal = new Float32Array(B * obsDim), dFake = new Float32Array(B * obsDim);
+    const x = new Float32Array(2 * B * w), g = new Float32Array(2 * B);
+    const gOut = this.engine.alloc(2 * B), gModel = this.engine.alloc(B * 2 * td);
+    const gm = new Float32Array(B * 2 * td), y = new Float32Array(B * td), mRow = new Float32Array(B * 2 * td);
+    this.snapshots = [];
+    let last: Record<string, number> = {};
+    for (let step = 1; step <= c.steps; step++) {
+      const rows = Array.from({ length: B }, () => this.rng.int(data.size));
+      rows.forEach((i, r) => {
+        s.set(data.observations.subarray(i * obsDim, (i + 1) * obsDim), r * obsDim);
+        a.set(data.actions.subarray(i * actDim, (i + 1) * actDim), r * actDim);
+        for (let j = 0; j < obsDim; j++) dReal[r * obsDim + j] = data.nextObservations![i * obsDim + j]! - data.observations[i * obsDim + j]!;
+      });
+      // Model samples from one elite (its raw outputs kept for the model step).
+      const k = dynamics.eliteIdx[this.rng.int(dynamics.eliteIdx.length)]!;
+      const member = dynamics.members[k]!;
+      const xin = new Float32Array(B * (obsDim + actDim));
+      for (let r = 0; r < B; r++) {
+        xin.set(s.subarray(r * obsDim, (r + 1) * obsDim), r * (obsDim + actDim));
+        xin.set(a.subarray(r * actDim, (r + 1) * actDim), r * (obsDim + actDim) + obsDim);
+      }
+      dynamics.inputNorm!.normalize(xin, xin);
+      this.engine.write(member.inputOffset(B), xin);
+      mRow.set(this.engine.view(member.forward(B), B * 2 * td));
+      const eps = new Float32Array(B * obsDim);
+      for (let r = 0; r < B; r++) {
+        for (let j = 0; j < obsDim; j++) {
+          const e = this.rng.normal();
+          eps[r * obsDim + j] = e;
+          dFake[r * obsDim + j] = mRow[r * 2 * td + j]! + Math.exp(0.5 * boundLogVar(mRow[r * 2 * td + td + j]!).logvar) * e;
+        }
+      }
+      // Discriminator step: BCE(real → 1, fake → 0), logits in one batch of 2B.
+      this.pack(s, a, dReal, B, x.subarray(0, B * w));
+      this.pack(s, a, dFake, B, x.subarray(B * w));
+      this.engine.write(this.net.inputOffset(2 * B), x);
+      const logits = this.engine.read(this.net.forward(2 * B), 2 * B);
+      let dLoss = 0, accReal = 0, accFake = 0;
+      for (let r = 0; r < 2 * B; r++) {
+        const p = sigmoid(logits[r]!), label = r < B ? 1 : 0;
+        dLoss -= (label ? Math.log(p + 1e-8) : Math.log(1 - p + 1e-8)) / (2 * B);
+        g[r] = (p - label) / (2 * B);
+        if (r < B) accReal += p > 0.5 ? 1 / B : 0;
+        else accFake += p < 0.5 ? 1 / B : 0;
+      }
+      this.engine.write(gOut, g);
+      this.net.zeroGrad();
+      this.net.backward(gOut, { inputGrad: false });
+      opt.step();
+      // Model step: REINFORCE with the discriminator's reward on the fake samples + MLE on the real batch.
+      if (modelOpts.length) {
+        const rD = new Float64Array(B);
+        let mean = 0;
+        for (let r = 0; r < B; r++) {
+          const p = Math.min(sigmoid(logits[B + r]!), 1 - 1e-6);
+          rD[r] = -Math.log(1 - p);
+          mean += rD[r]! / B;
+        }
+        for (let r = 0; r < B; r++) {
+          for (let j = 0; j < obsDim; j++) y[r * td + j] = dReal[r * obsDim + j]!;
+          if (td > obsDim) y[r * td + obsDim] = mRow[r * 2 * td + obsDim]!; // leave the reward head alone here
+        }
+        gaussianNll(mRow, y, B, td, gm);
+        for (let i = 0; i < gm.length; i++) gm[i]! *= c.mleWeight;
+        const n = B * obsDim;
+        for (let r = 0; r < B; r++) {
+          const adv = rD[r]! - mean;
+          for (let j = 0; j < obsDim; j++) {
+            const { logvar, grad: dlv } = boundLogVar(mRow[r * 2 * td + td + j]!);
+            const e = eps[r * obsDim + j]!;
+            // d log p(Δs_fake)/dμ = e·σ/σ² = e/σ (with Δs held fixed); d/dlogvar = 0.5(e² − 1).
+            gm[r * 2 * td + j]! -= (adv * e * Math.exp(-0.5 * logvar)) / n;
+            gm[r * 2 * td + td + j]! -= (adv * 0.5 * (e * e - 1) * dlv) / n;
+          }
+        }
+        this.engine.write(member.inputOffset(B), xin);
+        member.forward(B);
+        this.engine.write(gModel, gm);
+        member.zeroGrad();
+        member.backward(gModel, { inputGrad: false });
+        modelOpts[k]!.step();
+      }
+      if (step > c.steps - c.snapshotWindow && (c.steps - step) % c.snapshotEvery === 0) this.snapshots.push(this.net.getParams());
+      last = { 'loss/discriminator': dLoss, 'acc/real': accReal, 'acc/fake': accFake };
+      onStep?.(step, last);
+    }
+    if (this.snapshots.length === 0) this.snapshots.push(this.net.getParams());
+    this.net.setParams(this.snapshots.at(-1)!);
+    this.engine.free(gOut);
+    this.engine.free(gModel);
+    return last;
+  }
+
+  /** r_D for n rows of (s, a, Δs) with the snapshot ensemble. */
+  score(obs: ArrayLike<number>, act: ArrayLike<number>, delta: ArrayLike<number>, n: number): Float64Array {
+    if (this.snapshots.length === 0) throw new OrlError('INVALID_ARGUMENT', 'DynamicsReward.score before train');
+    const x = new Float32Array(n * this.inDim);
+    this.pack(obs, act, delta, n, x);
+    const sum = new Float64Array(n);
+    const current = this.net.getParams();
+    for (const snap of this.snapshots) {
+      this.net.setParams(snap);
+      for (let st = 0; st < n; st += 4096) {
+        const m = Math.min(4096, n - st);
+        this.engine.write(this.net.inputOffset(m), x.subarray(st * this.inDim, (st + m) * this.inDim));
+        const out = this.engine.view(this.net.forward(m), m);
+        for (let r = 0; r < m; r++) sum[st + r]! += sigmoid(out[r]!);
+      }
+    }
+    this.net.setParams(current);
+    const k = this.snapshots.length;
+    for (let r = 0; r < n; r++) sum[r] = -Math.log(1 - Math.min(Math.max(sum[r]! / k, 0), 1 - 1e-6));
+    return sum;
+  }
+}
+
+/** Area under the ROC curve: probability that a positive scores above a negative (ties count half). */
+export function auc(pos: ArrayLike<number>, neg: ArrayLike<number>): number {
+  const all = [...Array.from(pos, (v) => [v, 1] as const), ...Array.from(neg, (v) => [v, 0] as const)].sort((x, y) => x[0] - y[0]);
+  let rankSum = 0;
+  for (let i = 0; i < all.length; ) {
+    let j = i;
+    while (j < all.length && all[j]![0] === all[i]![0]) j++;
+    const avgRank = (i + j + 1) / 2;
+    for (let k = i; k < j; k++) if (all[k]![1] === 1) rankSum += avgRank;
+    i = j;
+  }
+  const np = pos.length, nn = neg.length;
+  return (rankSum - (np * (np + 1)) / 2) / (np * nn);
+}

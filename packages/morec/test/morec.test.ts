@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import { Dataset, Rng } from '@orl/core';
+import { createEngine } from '@orl/nn';
+import { DynamicsEnsemble, DynamicsReward, MorecAgent, SAC, auc, gaussianNll, rollout, terminationFn } from '../src/index.js';
+
+/** A known 3-d linear system: s' = s + 0.1·(M s + a), r = a₀ − 0.5 s₁ (every step; no terminals). */
+function system(n: number, seed: number, labelled = 1) {
+  const rng = new Rng(seed);
+  const S = 3, A = 2;
+  const obs = rng.fillUniform(new Float32Array(n * S), -1, 1) as Float32Array;
+  const act = rng.fillUniform(new Float32Array(n * A), -1, 1) as Float32Array;
+  const next = new Float32Array(n * S), rew = new Float32Array(n), mask = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const [x, y, z] = [obs[i * 3]!, obs[i * 3 + 1]!, obs[i * 3 + 2]!];
+    const [u, v] = [act[i * 2]!, act[i * 2 + 1]!];
+    next[i * 3] = x + 0.1 * (0.5 * y + u) + 0.002 * rng.normal();
+    next[i * 3 + 1] = y + 0.1 * (-0.5 * x + v) + 0.002 * rng.normal();
+    next[i * 3 + 2] = z + 0.1 * (x * y) + 0.002 * rng.normal();
+    mask[i] = rng.float() < labelled ? 1 : 0;
+    rew[i] = mask[i] ? u - 0.5 * y : NaN;
+  }
+  return new Dataset({ observations: obs, actions: act, rewards: rew, terminals: new Uint8Array(n), timeouts: new Uint8Array(n), nextObservations: next, rewardMask: mask }, { obsDim: S, actDim: A });
+}
+
+describe('Gaussian NLL', () => {
+  it('gradient matches finite differences', () => {
+    const rng = new Rng(1);
+    const rows = 4, dim = 3;
+    const out = Float64Array.from({ length: rows * 2 * dim }, () => rng.normal());
+    const y = Float64Array.from({ length: rows * dim }, () => rng.normal());
+    const g = new Float32Array(out.length);
+    gaussianNll(out, y, rows, dim, g);
+    const tmp = new Float32Array(out.length);
+    for (let i = 0; i < out.length; i++) {
+      const o = out[i]!;
+      out[i] = o + 1e-5;
+      const up = gaussianNll(out, y, rows, dim, tmp);
+      out[i] = o - 1e-5;
+      const down = gaussianNll(out, y, rows, dim, tmp);
+      out[i] = o;
+      expect(g[i]).toBeCloseTo((up - down) / 2e-5, 4);
+    }
+  });
+});
+
+describe('dynamics ensemble and dynamics reward', () => {
+  const engine = createEngine({ notice: false });
+  const data = system(6000, 0, 0.1);
+  const dyn = new DynamicsEnsemble(engine, 3, 2, { hidden: [64, 64], maxEpochs: 40, patience: 5, seed: 0 });
+  const fit = dyn.fit(data);
+
+  it('learns Δs and the reward (head trained on the 10% labelled rows only); keeps 5 elites of 7', () => {
+    expect(fit.elites.length).toBe(5);
+    expect(new Set(fit.elites).size).toBe(5);
+    const test = system(500, 9, 1);
+    const { mean } = dyn.predict(test.observations, test.actions, 500);
+    let se = 0, seR = 0, varD = 0, varR = 0;
+    for (let i = 0; i < 500; i++) {
+      for (let j = 0; j < 3; j++) {
+        const d = test.nextObservations![i * 3 + j]! - test.observations[i * 3 + j]!;
+        se += (mean[0]![i * 4 + j]! - d) ** 2;
+        varD += d * d;
+      }
+      seR += (mean[0]![i * 4 + 3]! - test.rewards[i]!) ** 2;
+      varR += test.rewards[i]! ** 2;
+    }
+    expect(1 - se / varD).toBeGreaterThan(0.95);
+    expect(1 - seR / varR).toBeGreaterThan(0.95);
+  });
+
+  it('the dynamics reward ranks true next states above perturbed ones on held-out data (AUC)', () => {
+    const dr = new DynamicsReward(engine, 3, 2, { hidden: [64, 64], steps: 300, snapshotWindow: 100, snapshotEvery: 10, seed: 1 });
+    dr.train(dyn, data);
+    expect(dr.snapshots.length).toBe(10);
+    const held = system(1000, 7, 1);
+    const trueDelta = new Float32Array(1000 * 3);
+    for (let i = 0; i < 3000; i++) trueDelta[i] = held.nextObservations![i]! - held.observations[i]!;
+    const truth = dr.score(held.observations, held.actions, trueDelta, 1000);
+    const aucAt = (sigma: number) => {
+      const rng = new Rng(3);
+      const bad = trueDelta.map((d) => d + sigma * rng.normal());
+      return auc(truth, dr.score(held.observations, held.actions, bad, 1000));
+    };
+    const small = aucAt(0.05), large = aucAt(0.2);
+    console.log(`dynamics-reward AUC, true vs perturbed next states: σ=0.05 → ${small.toFixed(3)}, σ=0.2 → ${large.toFixed(3)}`);
+    expect(small).toBeGreaterThan(0.7);
+    expect(large).toBeGreaterThan(small);
+    expect(large).toBeGreaterThan(0.9);
+  });
+
+  it('rollouts: r_D early stop, horizon, MOPO ablation, termination functions', () => {
+    const dr = new DynamicsReward(engine, 3, 2, { hidden: [16], steps: 20, snapshotWindow: 20, modelLr: 0, seed: 2 });
+    dr.train(dyn, data);
+    const rng = new Rng(4);
+    const starts = data.observations.slice(0, 20 * 3);
+    const policy = (_o: Float32Array, n: number) => rng.fillUniform(new Float32Array(n * 2), -1, 1) as Float32Array;
+    const mopo = rollout(dyn, null, policy, starts, 'halfcheetah', { horizon: 7, select: 'none', penalty: 0 }, rng);
+    expect(mopo.size).toBe(20 * 7);
+    expect(mopo.meanLength).toBe(7);
+    const strict = rollout(dyn, dr, policy, starts, 'halfcheetah', { horizon: 7, threshold: 1e9 }, rng);
+    expect(strict.meanLength).toBe(1);
+    expect(Array.from(strict.dones).every((d) => d === 1)).toBe(true);
+    const noStop = rollout(dyn, dr, policy, starts, 'halfcheetah', { horizon: 7, threshold: 1e9, earlyStop: false, select: 'argmax' }, rng);
+    expect(noStop.meanLength).toBe(7);
+    expect(() => rollout(dyn, null, policy, starts, 'halfcheetah', { select: 'softmax' }, rng)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    const hop = terminationFn('hopper');
+    expect(hop(Float32Array.from([1.2, 0.05, 0, 0, 0, 0, 0, 0, 0, 0, 0]), 0)).toBe(false);
+    expect(hop(Float32Array.from([0.6, 0.05, 0, 0, 0, 0, 0, 0, 0, 0, 0]), 0)).toBe(true);
+    expect(terminationFn('walker2d')(Float32Array.from([1.0, 1.5]), 0)).toBe(true);
+  });
+
+  it('MOREC agent: mixes real and model data and runs SAC updates with finite metrics', () => {
+    const dr = new DynamicsReward(engine, 3, 2, { hidden: [16], steps: 20, snapshotWindow: 20, seed: 3 });
+    dr.train(dyn, data);
+    const agent = new MorecAgent(engine, data, dyn, dr, 'halfcheetah', { rolloutBatch: 50, rolloutFreq: 5, rollout: { horizon: 5, threshold: 0.1 }, batchSize: 32, sac: { hidden: [32, 32] } });
+    const real = { size: 2, obsDim: 3, actDim: 2, observations: data.observations.slice(0, 6), actions: data.actions.slice(0, 4), rewards: data.rewards.slice(0, 2).map((r) => (Number.isFinite(r) ? r : 0)), nextObservations: data.nextObservations!.slice(0, 6), dones: new Float32Array(2), indices: new Uint32Array(2) };
+    let m: Record<string, number> = {};
+    for (let i = 0; i < 12; i++) m = agent.update(real);
+    for (const v of Object.values(m)) expect(Number.isFinite(v)).toBe(true);
+    expect(m['rollout/length']).toBeGreaterThan(0);
+    expect(agent.policy().act(Float32Array.from([0, 0, 0])).length).toBe(2);
+  });
+});
+
+describe('SAC', () => {
+  it('learns a one-step task (a* = 0.5·tanh(s)) and tunes α towards the target entropy', () => {
+    const engine = createEngine({ notice: false });
+    const sac = new SAC(engine, 1, 1, { hidden: [32, 32], seed: 0, actorLr: 1e-3, criticLr: 1e-3 });
+    const rng = new Rng(5);
+    const B = 64;
+    const startAlpha = sac.alpha;
+    for (let it = 0; it < 1500; it++) {
+      const s = rng.fillUniform(new Float32Array(B), -1, 1) as Float32Array;
+      const a = rng.fillUniform(new Float32Array(B), -1, 1) as Float32Array;
+      const r = s.map((x, i) => -((a[i]! - 0.5 * Math.tanh(2 * x)) ** 2));
+      sac.update({ size: B, obsDim: 1, actDim: 1, observations: s, actions: a, rewards: r, nextObservations: s, dones: new Float32Array(B).fill(1), indices: new Uint32Array(B) });
+    }
+    let err = 0;
+    for (let k = 0; k < 50; k++) {
+      const s = -1 + (2 * k) / 49;
+      err += (sac.policy().act(Float32Array.of(s))[0]! - 0.5 * Math.tanh(2 * s)) ** 2 / 50;
+    }
+    expect(err).toBeLessThan(0.02);
+    expect(sac.alpha).not.toBe(startAlpha);
+  }, 120_000);
+});
