@@ -87,6 +87,7 @@ program
   .requiredOption('--task <task>', 'hopper, walker2d or halfcheetah')
   .option('--episodes <n>', 'episodes', int('episodes'), 10)
   .option('--seed <n>', 'seed of the first episode', int('seed'), 0)
+  .option('--render <file.svg>', 'also render the first episode as an animated SVG')
   .action(evalCmd);
 
 program

@@ -41,9 +41,10 @@ describe('orl pipeline and report', () => {
     expect(readFileSync(rep.html, 'utf8')).toContain('<table>');
     expect(rep.summaries[0]!.conditions.imputed.scores.length).toBe(1);
 
-    const ev = orl('eval', '--policy', join(cellDir, 'policy.orl'), '--task', 'hopper', '--episodes', '2');
+    const ev = orl('eval', '--policy', join(cellDir, 'policy.orl'), '--task', 'hopper', '--episodes', '2', '--render', join(out, 'episode.svg'));
     expect(ev.status).toBe(0);
     expect(ev.stdout).toMatch(/normalized -?\d+\.\d/);
+    expect(readFileSync(join(out, 'episode.svg'), 'utf8')).toContain('<animate');
   }, 600_000);
 });
 

@@ -4,3 +4,4 @@ export { evaluate, makeEvaluator, type EvaluateOptions, type EvaluationResult } 
 export { BehaviorPolicy, loadBehaviorPolicy, shippedPolicy, shippedPolicyPath, SHIPPED_POLICIES, type ShippedPolicy, type MlpPolicyJson } from './behavior.js';
 export { TASKS, type TaskSpec } from './tasks.js';
 export { loadMujoco, heapBytes, versionString, type Mujoco, type Task } from './mujoco.js';
+export { renderEpisodeSvg, type RenderOptions } from './render.js';
