@@ -43,6 +43,16 @@ for (const t of tasks) {
 }
 targets.all = { executor: 'nx:noop', dependsOn: cells };
 targets.report = { command: `${orl} report runs/grid`, dependsOn: ['all'], cache: false };
+const text = JSON.stringify({ name: 'paper-grid', $schema: '../node_modules/nx/schemas/project-schema.json', targets }, null, 2) + '\n';
+if (process.argv.includes('--check')) {
+  const { readFileSync } = await import('node:fs');
+  if (readFileSync(join(root, 'grid', 'project.json'), 'utf8') !== text) {
+    console.error('grid/project.json is stale: run node packages/cli/scripts/gen-grid.mjs');
+    process.exit(1);
+  }
+  console.log('grid/project.json is current');
+  process.exit(0);
+}
 mkdirSync(join(root, 'grid'), { recursive: true });
-writeFileSync(join(root, 'grid', 'project.json'), JSON.stringify({ name: 'paper-grid', $schema: '../node_modules/nx/schemas/project-schema.json', targets }, null, 2) + '\n');
+writeFileSync(join(root, 'grid', 'project.json'), text);
 console.log(`grid/project.json: ${cells.length} cells (${tasks.length} tasks × ${kinds.length} kinds × ${algos.length} algorithms × ${conditions.length} conditions × ${seeds.length} seeds)`);

@@ -1,0 +1,42 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readD4rl } from '@orl/d4rl-loader';
+
+const bin = join(import.meta.dirname, '..', 'src', 'bin.ts');
+const dir = mkdtempSync(join(tmpdir(), 'orl-cmd-'));
+const orl = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', '--conditions=source', bin, ...args], { encoding: 'utf8', env: { ...process.env, ORL_DATASET_DIR: dir } });
+
+describe('orl datasets / impute', () => {
+  it('collect writes a D4RL file (and Minari), inspect summarizes it, impute fills the unlabelled rewards', async () => {
+    const file = join(dir, 'walker.hdf5');
+    const c = orl('datasets', 'collect', '--task', 'walker2d', '--policy', 'walker2d-sac', '--transitions', '3000', '--noise', '1', '--seed', '2', '--out', file, '--minari', join(dir, 'minari'));
+    expect(c.status, c.stderr).toBe(0);
+    expect(c.stdout).toMatch(/wrote .*walker\.hdf5: 3000 transitions/);
+    const r = await readD4rl(file);
+    expect(r.dataset.size).toBe(3000);
+    expect(r.metadata).toMatchObject({ task: 'walker2d', policy: 'walker2d-sac', seed: 2 });
+    const ins = orl('datasets', 'inspect', file, '--json');
+    expect(ins.status, ins.stderr).toBe(0);
+    expect(JSON.parse(ins.stdout)).toMatchObject({ rows: 3000, obsDim: 17, actDim: 6, task: 'walker2d' });
+    const minari = orl('datasets', 'inspect', join(dir, 'minari', 'data'), '--json');
+    expect(JSON.parse(minari.stdout).rows).toBe(3000);
+
+    const out = join(dir, 'imputed.hdf5');
+    const imp = orl('impute', '--dataset', file, '--label-fraction', '0.05', '--ensemble', '2', '--hidden', '32,32', '--out', out);
+    expect(imp.status, imp.stderr).toBe(0);
+    expect(imp.stdout).toMatch(/imputed \d+ rewards/);
+    const back = await readD4rl(out);
+    const mask = back.infos.reward_mask!;
+    const labelled = Array.from(mask).filter((m) => m === 1).length;
+    expect(labelled).toBe(Math.round(0.05 * back.dataset.size));
+    expect(back.infos.reward_std).toBeDefined();
+    expect(Array.from(back.dataset.rewards).every(Number.isFinite)).toBe(true);
+  }, 300_000);
+
+  it('the committed grid/project.json is what gen-grid writes', () => {
+    expect(execFileSync(process.execPath, [join(import.meta.dirname, '..', 'scripts', 'gen-grid.mjs'), '--check'], { encoding: 'utf8' })).toContain('current');
+  });
+});
