@@ -32,6 +32,7 @@ export async function benchAlgorithm(algo: string, make: (engine: Engine, normal
     variants.push({ label: 'native (1 thread)', setup: () => loadNativeKernels(1), engine: () => createEngine({ backend: 'native' }) });
   }
   variants.push({ label: 'wasm', setup: () => undefined, engine: () => createEngine({ backend: 'wasm' }) });
+  variants.push({ label: 'wasm (2 threads)', setup: () => undefined, engine: () => createEngine({ backend: 'wasm', threads: 2 }) });
   const runs = variants.map((v) => {
     v.setup();
     return { v, agent: make(v.engine(), normalizer), sampler: new UniformSampler(data, 256, 1) };

@@ -118,7 +118,8 @@ function micro(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i
   }
 }
 
-function gemmBlock(m: i32, n: i32, k: i32, a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32, c: usize, ldc: i32, beta: i32): void {
+// Exported for the threaded variant: a sub-block of C with explicit strides (the JS side splits rows or columns).
+export function gemmBlock(m: i32, n: i32, k: i32, a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32, c: usize, ldc: i32, beta: i32): void {
   if (k == 0) {
     if (beta == 0) for (let i = 0; i < m; i++) memory.fill(c + (<usize>(i * ldc) << 2), 0, <usize>n << 2);
     return;

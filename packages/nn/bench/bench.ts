@@ -22,6 +22,7 @@ if (backends.includes('native')) {
   if (nativeCores > 1) variants.push({ label: 'native (1 thread)', engine: () => createEngine({ backend: 'native' }), before: () => loadNativeKernels(1) });
 }
 variants.push({ label: 'wasm', engine: () => createEngine({ backend: 'wasm' }) });
+variants.push({ label: 'wasm (2 threads)', engine: () => createEngine({ backend: 'wasm', threads: 2 }) });
 variants.push({ label: 'js', engine: () => createEngine({ backend: 'js' }) });
 
 /** Runs `fn` repeatedly for about `ms` milliseconds (after a warm-up) and returns calls per second. */

@@ -3,6 +3,7 @@ import type { BackendName, Kernels } from './kernels/contract.js';
 import { JsKernels } from './kernels/js.js';
 import { loadWasmKernels } from './kernels/wasm.js';
 import { loadNativeKernels } from './kernels/native.js';
+import { loadWasmMtKernels } from './kernels/wasm-mt.js';
 
 const ALIGN = 16; // floats: 64-byte alignment for every allocation
 
@@ -102,7 +103,10 @@ export type BackendChoice = BackendName | 'auto';
 export interface EngineOptions {
   /** 'auto' (default): native if it loads, else wasm, else js. Env var ORL_BACKEND overrides 'auto'. */
   backend?: BackendChoice;
-  /** Threads for the native backend (default: env ORL_NUM_THREADS, else all cores, at most 8). */
+  /**
+   * Threads. Native: default env ORL_NUM_THREADS, else all cores (at most 8). WASM: 2 runs half of every large GEMM
+   * in a Node worker on shared memory (default 1).
+   */
   threads?: number;
   /** Print the one-line fallback notice (default true). */
   notice?: boolean;
@@ -130,6 +134,11 @@ export function createEngine(options: EngineOptions = {}): Engine {
     if (r.kernels) return (nativeEngine ??= new Engine(r.kernels));
     if (requested === 'native') throw new OrlError('BACKEND', `native backend unavailable: ${r.reason}`);
     reasons.push(`native: ${r.reason}`);
+  }
+  if (tryWasm && requested === 'wasm' && (options.threads ?? 1) >= 2) {
+    const r = loadWasmMtKernels();
+    if (r.kernels) return new Engine(r.kernels);
+    reasons.push(`wasm threads: ${r.reason}`);
   }
   if (tryWasm) {
     const r = loadWasmKernels();

@@ -23,8 +23,17 @@ it('WebAssembly and JS backends always load; native loads where it was built', (
   expect(backends).toContain('js');
 });
 
-describe.each(backends.filter((b) => b !== 'js'))('%s backend conforms to the JS reference', (name) => {
-  const e = createEngine({ backend: name as BackendName, notice: false });
+const variants: [string, () => ReturnType<typeof createEngine>][] = [
+  ...backends.filter((b) => b !== 'js').map((b) => [b, () => createEngine({ backend: b as BackendName, notice: false })] as [string, () => ReturnType<typeof createEngine>]),
+  ['wasm, 2 threads', () => createEngine({ backend: 'wasm', threads: 2, notice: false })],
+];
+
+it('the two-thread WebAssembly engine really runs two threads', () => {
+  expect(createEngine({ backend: 'wasm', threads: 2, notice: false }).kernels.threads()).toBe(2);
+});
+
+describe.each(variants)('%s backend conforms to the JS reference', (_name, make) => {
+  const e = make();
   const k = e.kernels;
 
   const shapes: [number, number, number][] = [

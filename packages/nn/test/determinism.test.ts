@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '@orl/core';
 import { Adam, MLP, availableBackends, createEngine, mseLoss, polyak, type BackendName } from '../src/index.js';
 
-function train(backend: BackendName, seed: number, steps = 30): Float32Array {
-  const e = createEngine({ backend, notice: false });
+function train(backend: BackendName, seed: number, steps = 30, threads?: number): Float32Array {
+  const e = createEngine({ backend, notice: false, ...(threads ? { threads } : {}) });
   const net = new MLP(e, { sizes: [11, 64, 64, 3], seed });
   const target = net.clone();
   const opt = new Adam(net, { lr: 1e-3, maxGradNorm: 5 });
@@ -52,4 +52,10 @@ it('backends agree closely after training (same math, different rounding)', () =
     for (let i = 0; i < p.length; i++) worst = Math.max(worst, Math.abs(p[i]! - ref[i]!));
     expect(worst, b).toBeLessThan(1e-3);
   }
+});
+
+it('the two-thread WASM engine gives bit-identical parameters to the single-thread one (fixed split, same sums)', () => {
+  const one = train('wasm', 3);
+  const two = train('wasm', 3, 30, 2);
+  expect(Buffer.from(two.buffer).equals(Buffer.from(one.buffer))).toBe(true);
 });
