@@ -37,6 +37,8 @@ export interface CellResult {
   trainedRows: number;
   curve: { step: number; score: number }[];
   finalScore: number;
+  /** Mean of the last three evaluations (less noisy than the final one on terminating tasks like hopper). */
+  lastThreeMean?: number;
   rewardModel?: { fit: Omit<FitReport, 'epochs' | 'bestEpochs'>; impute: ImputeReport };
   seconds: number;
 }
@@ -128,6 +130,7 @@ export async function runCell(raw: Dataset, spec: CellSpec, outDir: string, log:
     trainedRows: rows ? rows.length : data.size,
     curve,
     finalScore: curve.at(-1)?.score ?? NaN,
+    lastThreeMean: curve.length ? mean(curve.slice(-3).map((p) => p.score)) : NaN,
     ...(rm ? { rewardModel: rm } : {}),
     seconds: (performance.now() - t0) / 1000,
   };
