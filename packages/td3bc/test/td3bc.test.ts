@@ -2,40 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { banditData, optimal, refForward } from '../../../tools/rl-test-helpers.js';
 import { Dataset, Rng, StateNormalizer, UniformSampler, toTransitions, type Batch } from '@orl/core';
 import { MlpPolicy, createEngine } from '@orl/nn';
 import { TD3BC, trainTD3BC } from '../src/index.js';
 
-/** Float64 reference forward of an MLP state ([in×out] weights then bias per layer), relu hidden. */
-function refForward(params: Float32Array, sizes: number[], x: number[], outAct: 'linear' | 'tanh'): number[] {
-  let h = x, off = 0;
-  for (let l = 0; l < sizes.length - 1; l++) {
-    const [i, o] = [sizes[l]!, sizes[l + 1]!];
-    const y = new Array(o).fill(0);
-    for (let k = 0; k < o; k++) {
-      let s = params[off + i * o + k]!;
-      for (let j = 0; j < i; j++) s += h[j]! * params[off + j * o + k]!;
-      y[k] = l === sizes.length - 2 ? (outAct === 'tanh' ? Math.tanh(s) : s) : Math.max(0, s);
-    }
-    off += i * o + o;
-    h = y;
-  }
-  return h;
-}
-
-function banditData(n: number, seed: number): Dataset {
-  // One-step task: s ~ U(−1,1)², behaviour a ~ U(−1,1), r = −(a − a*(s))², a*(s) = 0.8·tanh(2 s0 − s1); every step terminal.
-  const rng = new Rng(seed);
-  const obs = new Float32Array(n * 2), next = new Float32Array(n * 2), act = new Float32Array(n), rew = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    obs[2 * i] = rng.uniform(-1, 1);
-    obs[2 * i + 1] = rng.uniform(-1, 1);
-    act[i] = rng.uniform(-1, 1);
-    rew[i] = -((act[i]! - optimal(obs[2 * i]!, obs[2 * i + 1]!)) ** 2);
-  }
-  return new Dataset({ observations: obs, actions: act, rewards: rew, terminals: new Uint8Array(n).fill(1), timeouts: new Uint8Array(n), nextObservations: next }, { obsDim: 2, actDim: 1 });
-}
-const optimal = (s0: number, s1: number) => 0.8 * Math.tanh(2 * s0 - s1);
 
 describe('TD3+BC losses equal hand computations on a tiny fixed network', () => {
   it('critic loss (step 1) and actor loss with λ = α/mean|Q| (step 2)', () => {

@@ -1,17 +1,11 @@
 import type { Kernels } from './contract.js';
 import { WASM_KERNELS_MT_BASE64 } from './wasm-binary.js';
+import { WasmElementwise, type WasmElementwiseExports } from './wasm.js';
 
-interface MtExports {
+interface MtExports extends WasmElementwiseExports {
   scratchFloats(): number;
   setScratch(base: number): void;
   gemmBlock(m: number, n: number, k: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, ldc: number, beta: number): void;
-  biasAct(y: number, bias: number, rows: number, cols: number, act: number): void;
-  actGrad(dst: number, dy: number, y: number, n: number, act: number): void;
-  colSumAcc(x: number, rows: number, cols: number, out: number): void;
-  adam(p: number, g: number, m: number, v: number, n: number, lr: number, b1: number, b2: number, eps: number, wd: number, decoupled: number, bc1: number, bc2: number): void;
-  polyak(t: number, s: number, n: number, tau: number): void;
-  sumSq(x: number, n: number): number;
-  scale(x: number, n: number, s: number): void;
   __heap_base?: WebAssembly.Global;
 }
 
@@ -42,7 +36,7 @@ for (;;) {
  * GEMM; element-wise kernels stay on the calling thread. Node only (the main thread blocks in Atomics.wait, which
  * browsers forbid on their main thread). The split is fixed, so results are deterministic.
  */
-class WasmMtKernels implements Kernels {
+class WasmMtKernels extends WasmElementwise implements Kernels {
   readonly name = 'wasm' as const;
   readonly heapStart: number;
   private view: Float32Array;
@@ -56,6 +50,7 @@ class WasmMtKernels implements Kernels {
     module: WebAssembly.Module,
     WorkerCtor: new (src: string, opts: object) => { terminate(): unknown; unref(): void },
   ) {
+    super(x);
     const staticEnd = Number(x.__heap_base?.value ?? 65536) >>> 0;
     const scratch = Math.ceil(staticEnd / 64) * 64;
     const scratchBytes = x.scratchFloats() * 4 + 64;
@@ -111,27 +106,6 @@ class WasmMtKernels implements Kernels {
     for (let spin = 0; Atomics.load(this.ctl, DONE) !== seq; spin++) {
       if (spin > 2000) Atomics.wait(this.ctl, DONE, Atomics.load(this.ctl, DONE), 1);
     }
-  }
-  biasAct(y: number, bias: number, rows: number, cols: number, act: number): void {
-    this.x.biasAct(y << 2, bias << 2, rows, cols, act);
-  }
-  actGrad(dst: number, dy: number, y: number, n: number, act: number): void {
-    this.x.actGrad(dst << 2, dy << 2, y << 2, n, act);
-  }
-  colSumAcc(x: number, rows: number, cols: number, out: number): void {
-    this.x.colSumAcc(x << 2, rows, cols, out << 2);
-  }
-  adam(p: number, g: number, m: number, v: number, n: number, lr: number, b1: number, b2: number, eps: number, wd: number, decoupled: number, bc1: number, bc2: number): void {
-    this.x.adam(p << 2, g << 2, m << 2, v << 2, n, lr, b1, b2, eps, wd, decoupled, bc1, bc2);
-  }
-  polyak(target: number, source: number, n: number, tau: number): void {
-    this.x.polyak(target << 2, source << 2, n, tau);
-  }
-  sumSq(x: number, n: number): number {
-    return this.x.sumSq(x << 2, n);
-  }
-  scale(x: number, n: number, s: number): void {
-    this.x.scale(x << 2, n, s);
   }
 }
 

@@ -1,11 +1,8 @@
 import type { Kernels } from './contract.js';
 import { WASM_KERNELS_BASE64 } from './wasm-binary.js';
 
-interface WasmExports {
-  memory: WebAssembly.Memory;
-  scratchFloats(): number;
-  setScratch(base: number): void;
-  gemm(ta: number, tb: number, m: number, n: number, k: number, a: number, b: number, c: number, beta: number): void;
+/** Exports both WASM modules share (element-wise kernels; byte pointers). */
+export interface WasmElementwiseExports {
   biasAct(y: number, bias: number, rows: number, cols: number, act: number): void;
   actGrad(dst: number, dy: number, y: number, n: number, act: number): void;
   colSumAcc(x: number, rows: number, cols: number, out: number): void;
@@ -13,6 +10,39 @@ interface WasmExports {
   polyak(t: number, s: number, n: number, tau: number): void;
   sumSq(x: number, n: number): number;
   scale(x: number, n: number, s: number): void;
+}
+
+/** Element-wise kernels of both WASM backends: float offsets → byte pointers (`<< 2`). */
+export abstract class WasmElementwise {
+  constructor(protected readonly ew: WasmElementwiseExports) {}
+  biasAct(y: number, bias: number, rows: number, cols: number, act: number): void {
+    this.ew.biasAct(y << 2, bias << 2, rows, cols, act);
+  }
+  actGrad(dst: number, dy: number, y: number, n: number, act: number): void {
+    this.ew.actGrad(dst << 2, dy << 2, y << 2, n, act);
+  }
+  colSumAcc(x: number, rows: number, cols: number, out: number): void {
+    this.ew.colSumAcc(x << 2, rows, cols, out << 2);
+  }
+  adam(p: number, g: number, m: number, v: number, n: number, lr: number, b1: number, b2: number, eps: number, wd: number, decoupled: number, bc1: number, bc2: number): void {
+    this.ew.adam(p << 2, g << 2, m << 2, v << 2, n, lr, b1, b2, eps, wd, decoupled, bc1, bc2);
+  }
+  polyak(target: number, source: number, n: number, tau: number): void {
+    this.ew.polyak(target << 2, source << 2, n, tau);
+  }
+  sumSq(x: number, n: number): number {
+    return this.ew.sumSq(x << 2, n);
+  }
+  scale(x: number, n: number, s: number): void {
+    this.ew.scale(x << 2, n, s);
+  }
+}
+
+interface WasmExports extends WasmElementwiseExports {
+  memory: WebAssembly.Memory;
+  scratchFloats(): number;
+  setScratch(base: number): void;
+  gemm(ta: number, tb: number, m: number, n: number, k: number, a: number, b: number, c: number, beta: number): void;
   __heap_base?: WebAssembly.Global;
 }
 
@@ -20,12 +50,13 @@ interface WasmExports {
  * WebAssembly SIMD kernels compiled from assembly/kernels.ts. Float offsets from the engine are turned into byte
  * pointers (`<< 2`); the module's static data and GEMM packing scratch live below `heapStart`.
  */
-class WasmKernels implements Kernels {
+class WasmKernels extends WasmElementwise implements Kernels {
   readonly name = 'wasm' as const;
   readonly heapStart: number;
   private view: Float32Array;
 
   constructor(private readonly x: WasmExports) {
+    super(x);
     const staticEnd = Number(x.__heap_base?.value ?? 65536) >>> 0;
     const scratch = Math.ceil(staticEnd / 64) * 64;
     x.setScratch(scratch);
@@ -55,27 +86,6 @@ class WasmKernels implements Kernels {
 
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: number, b: number, c: number, beta: number): void {
     this.x.gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, a << 2, b << 2, c << 2, beta);
-  }
-  biasAct(y: number, bias: number, rows: number, cols: number, act: number): void {
-    this.x.biasAct(y << 2, bias << 2, rows, cols, act);
-  }
-  actGrad(dst: number, dy: number, y: number, n: number, act: number): void {
-    this.x.actGrad(dst << 2, dy << 2, y << 2, n, act);
-  }
-  colSumAcc(x: number, rows: number, cols: number, out: number): void {
-    this.x.colSumAcc(x << 2, rows, cols, out << 2);
-  }
-  adam(p: number, g: number, m: number, v: number, n: number, lr: number, b1: number, b2: number, eps: number, wd: number, decoupled: number, bc1: number, bc2: number): void {
-    this.x.adam(p << 2, g << 2, m << 2, v << 2, n, lr, b1, b2, eps, wd, decoupled, bc1, bc2);
-  }
-  polyak(target: number, source: number, n: number, tau: number): void {
-    this.x.polyak(target << 2, source << 2, n, tau);
-  }
-  sumSq(x: number, n: number): number {
-    return this.x.sumSq(x << 2, n);
-  }
-  scale(x: number, n: number, s: number): void {
-    this.x.scale(x << 2, n, s);
   }
 }
 
