@@ -35,6 +35,10 @@ export class SAC {
   private readonly opt2: Adam;
   private readonly optAlpha: Adam;
   readonly rng: Rng;
+  /** Engine work buffers for dL/dQ and dL/d(actor output), sized for the largest batch seen. */
+  private dQ = 0;
+  private dOut = 0;
+  private bufRows = 0;
 
   constructor(readonly engine: Engine, readonly obsDim: number, readonly actDim: number, config: Partial<SACConfig> = {}) {
     const c = (this.config = { ...SAC_DEFAULTS, ...config });
@@ -103,7 +107,16 @@ export class SAC {
     const qin = this.q1.inputOffset(B);
     concatRows(e, qin, b.observations, S, b.actions, A, B);
     const g = new Float32Array(B);
-    const dQ = e.alloc(B);
+    if (B > this.bufRows) {
+      if (this.bufRows) {
+        e.free(this.dQ);
+        e.free(this.dOut);
+      }
+      this.dQ = e.alloc(B);
+      this.dOut = e.alloc(B * 2 * A);
+      this.bufRows = B;
+    }
+    const { dQ, dOut } = this;
     let qLoss = 0;
     for (const [q, opt] of [[this.q1, this.opt1], [this.q2, this.opt2]] as const) {
       qLoss += mseLoss(e.view(q.forward(B, qin), B), y, g);
@@ -130,7 +143,6 @@ export class SAC {
     const dLp = new Float32Array(B).fill(alpha / B);
     const dMean = new Float32Array(B * A), dLogStd = new Float32Array(B * A);
     tanhGaussianBackward(cur.logStd, cur.noise, cur.action, dA, dLp, B, A, dMean, dLogStd);
-    const dOut = e.alloc(B * 2 * A);
     const h3 = e.heap();
     for (let r = 0; r < B; r++) {
       for (let j = 0; j < A; j++) {
@@ -155,8 +167,6 @@ export class SAC {
     }
     polyak(this.q1t, this.q1, c.tau);
     polyak(this.q2t, this.q2, c.tau);
-    e.free(dQ);
-    e.free(dOut);
     return { 'loss/critic': qLoss, 'loss/actor': piLoss, alpha, entropy };
   }
 

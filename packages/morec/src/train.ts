@@ -22,8 +22,9 @@ export interface TrainMorecOptions extends OfflineTrainOptions {
 export async function trainMorec(dataset: Dataset, config: Partial<MorecConfig>, options: TrainMorecOptions): Promise<{ agent: MorecAgent; loop: TrainLoopResult; dynamics: DynamicsEnsemble; dynamicsReward: DynamicsReward | null }> {
   const cfg = { ...MOREC_DEFAULTS, ...config };
   const log = options.log ?? (() => undefined);
-  const { data } = prepareOffline(dataset.nextObservations ? dataset : dataset, undefined);
-  const task = inferTask(dataset, options.task) ?? (() => { throw new OrlError('INVALID_ARGUMENT', 'MOREC needs the task (termination function)'); })();
+  const { data } = prepareOffline(dataset);
+  const task = inferTask(dataset, options.task);
+  if (!task) throw new OrlError('INVALID_ARGUMENT', 'MOREC needs the task (termination function)');
   const engine = options.engine ?? createEngine({ backend: options.backend ?? 'auto' });
   let modelData = data;
   if (options.maxModelRows && data.size > options.maxModelRows) modelData = data.select(new Rng(cfg.seed).permutation(data.size).slice(0, options.maxModelRows));

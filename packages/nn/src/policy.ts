@@ -10,7 +10,6 @@ import type { MLP } from './mlp.js';
 export class MlpPolicy implements Policy {
   readonly obsDim: number;
   readonly actDim: number;
-  private readonly norm: Float32Array;
 
   constructor(
     readonly actor: MLP,
@@ -20,7 +19,6 @@ export class MlpPolicy implements Policy {
     this.obsDim = actor.inDim;
     this.actDim = actor.outDim;
     if (normalizer.dim !== this.obsDim) throw new OrlError('SHAPE_MISMATCH', `normalizer has ${normalizer.dim} dims, actor input ${this.obsDim}`);
-    this.norm = new Float32Array(this.obsDim);
   }
 
   act(observation: Float32Array, out: Float32Array = new Float32Array(this.actDim)): Float32Array {
@@ -31,10 +29,7 @@ export class MlpPolicy implements Policy {
     if (observations.length !== n * this.obsDim) throw new OrlError('SHAPE_MISMATCH', `policy: expected ${n} × ${this.obsDim} observation values, got ${observations.length}`);
     const e = this.actor.engine;
     const input = this.actor.inputOffset(n);
-    const h = e.heap();
-    const { mean, std, eps } = this.normalizer;
-    const d = this.obsDim;
-    for (let i = 0; i < n * d; i++) h[input + i] = (observations[i]! - mean[i % d]!) / (std[i % d]! + eps);
+    this.normalizer.normalize(observations, e.heap().subarray(input, input + n * this.obsDim));
     const y = this.actor.forward(n);
     const hh = e.heap();
     const m = this.maxAction;

@@ -1,5 +1,13 @@
 import { Act, type Kernels } from './contract.js';
 
+/** `h` itself if it holds `floats`, else a copy at least twice as large (JS-owned heaps: js and native backends). */
+export function grownHeap(h: Float32Array, floats: number): Float32Array {
+  if (floats <= h.length) return h;
+  const next = new Float32Array(Math.max(floats, h.length * 2));
+  next.set(h);
+  return next;
+}
+
 /**
  * Plain-JS reference kernels: the portable fallback and the ground truth the conformance suite compares the fast
  * backends against. Loop orders are chosen for sequential access, nothing more.
@@ -18,10 +26,7 @@ export class JsKernels implements Kernels {
   }
 
   grow(floats: number): void {
-    if (floats <= this.h.length) return;
-    const next = new Float32Array(Math.max(floats, this.h.length * 2));
-    next.set(this.h);
-    this.h = next;
+    this.h = grownHeap(this.h, floats);
   }
 
   threads(): number {

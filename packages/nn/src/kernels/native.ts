@@ -1,4 +1,5 @@
 import type { Kernels } from './contract.js';
+import { grownHeap } from './js.js';
 
 interface Addon {
   setMemory(buf: ArrayBuffer): void;
@@ -34,9 +35,8 @@ class NativeKernels implements Kernels {
   }
 
   grow(floats: number): void {
-    if (floats <= this.h.length) return;
-    const next = new Float32Array(Math.max(floats, this.h.length * 2));
-    next.set(this.h);
+    const next = grownHeap(this.h, floats);
+    if (next === this.h) return;
     this.h = next;
     this.addon.setMemory(next.buffer as ArrayBuffer);
   }
