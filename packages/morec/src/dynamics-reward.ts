@@ -6,9 +6,16 @@
  *   - discriminator step: binary cross-entropy, real (s, a, Δs) from data → 1, model samples Δs ~ p_k(·|s, a) → 0;
  *   - model step: REINFORCE on the sampled Δs of one elite with advantage r_D − mean(r_D), plus the maximum-likelihood
  *     loss on the real batch (keeps the model anchored to the data);
- *   - snapshots of D every `snapshotEvery` steps over the last `snapshotWindow` steps form the ensemble (≈ 40).
+ *   - snapshots of D every `snapshotEvery` steps over the last `snapshotWindow` steps form the ensemble (≈ 40);
+ *   - equilibrium calibration (`calibration: 'equilibrium'`, our addition): the reference's κ = 0.1 and stop threshold
+ *     0.6 are on the scale of a discriminator near the adversarial equilibrium (D = 0.5 ⇒ r_D = ln 2 ≈ 0.69; 0.6 ⇔
+ *     D ≈ 0.45). A discriminator facing a Gaussian model of deterministic MuJoCo dynamics wins outright (measured on
+ *     hopper-medium: real r_D ≈ 5, model samples ≈ 0, 99% below 0.6, so every rollout would stop at its first step).
+ *     Each snapshot's logit is therefore standardised by the median and spread of its logits on the final model's
+ *     own samples at data (s, a): a typical model sample sits at D = 0.5, better ones above, and a rollout stops only
+ *     when all candidates are worse than most model samples on the data. Ranking (AUC) is unchanged.
  */
-import { Dataset, OrlError, Rng, StateNormalizer } from '@orl/core';
+import { Dataset, OrlError, Rng, StateNormalizer, type StateDict } from '@orl/core';
 import { Adam, MLP, type Engine } from '@orl/nn';
 import type { DynamicsEnsemble } from './dynamics.js';
 import { boundLogVar, gaussianNll } from './gaussian.js';
@@ -24,6 +31,8 @@ export interface DynamicsRewardConfig {
   steps: number;
   snapshotEvery: number;
   snapshotWindow: number;
+  /** 'equilibrium': standardise each snapshot's logits on model samples (see above); 'none': raw logits. */
+  calibration: 'equilibrium' | 'none';
   seed: number;
 }
 
@@ -36,6 +45,7 @@ export const DYNAMICS_REWARD_DEFAULTS: Readonly<DynamicsRewardConfig> = Object.f
   steps: 2000,
   snapshotEvery: 10,
   snapshotWindow: 400,
+  calibration: 'equilibrium',
   seed: 0,
 });
 
@@ -45,6 +55,8 @@ export class DynamicsReward {
   readonly config: DynamicsRewardConfig;
   readonly net: MLP;
   snapshots: Float32Array[] = [];
+  /** Per-snapshot logit shift and scale (identity without calibration). */
+  calibration: { shift: number[]; scale: number[] } | null = null;
   norm: StateNormalizer | null = null;
   private readonly rng: Rng;
 
@@ -181,7 +193,70 @@ export class DynamicsReward {
     this.net.setParams(this.snapshots.at(-1)!);
     this.engine.free(gOut);
     this.engine.free(gModel);
+    this.calibration = null;
+    if (c.calibration === 'equilibrium') this.calibrate(dynamics, data);
     return last;
+  }
+
+  /** Median and spread (IQR / 1.349) of every snapshot's logits on the model's own samples at data (s, a). */
+  private calibrate(dynamics: DynamicsEnsemble, data: Dataset): void {
+    const { obsDim, actDim } = this;
+    const n = Math.min(4096, data.size), td = dynamics.targetDim;
+    const rows = Array.from({ length: n }, () => this.rng.int(data.size));
+    const s = new Float32Array(n * obsDim), a = new Float32Array(n * actDim), d = new Float32Array(n * obsDim);
+    rows.forEach((i, r) => {
+      s.set(data.observations.subarray(i * obsDim, (i + 1) * obsDim), r * obsDim);
+      a.set(data.actions.subarray(i * actDim, (i + 1) * actDim), r * actDim);
+    });
+    const { mean, std } = dynamics.predict(s, a, n);
+    for (let r = 0; r < n; r++) {
+      const e = r % mean.length;
+      for (let j = 0; j < obsDim; j++) d[r * obsDim + j] = mean[e]![r * td + j]! + std[e]![r * td + j]! * this.rng.normal();
+    }
+    const x = new Float32Array(n * this.inDim);
+    this.pack(s, a, d, n, x);
+    const shift: number[] = [], scale: number[] = [];
+    for (const logits of this.snapshotLogits(x, n)) {
+      const v = Array.from(logits).sort((p, q) => p - q);
+      const at = (p: number) => v[Math.floor(p * (n - 1))]!;
+      shift.push(at(0.5));
+      scale.push(Math.max((at(0.75) - at(0.25)) / 1.349, 1e-3));
+    }
+    this.calibration = { shift, scale };
+  }
+
+  /** Raw logits of every snapshot for n packed rows. */
+  private snapshotLogits(x: Float32Array, n: number): Float32Array[] {
+    const current = this.net.getParams();
+    const out = this.snapshots.map((snap) => {
+      this.net.setParams(snap);
+      const l = new Float32Array(n);
+      for (let st = 0; st < n; st += 4096) {
+        const m = Math.min(4096, n - st);
+        this.engine.write(this.net.inputOffset(m), x.subarray(st * this.inDim, (st + m) * this.inDim));
+        l.set(this.engine.view(this.net.forward(m), m), st);
+      }
+      return l;
+    });
+    this.net.setParams(current);
+    return out;
+  }
+
+  /** The snapshot ensemble, input normalizer and config (what score() needs). */
+  stateDict(): StateDict {
+    return { format: 'orl-dynamics-reward/1', config: this.config as unknown as StateDict, obsDim: this.obsDim, actDim: this.actDim, norm: this.norm?.toJSON() ?? null, snapshots: this.snapshots, calibration: this.calibration };
+  }
+
+  static fromState(engine: Engine, s: StateDict): DynamicsReward {
+    if (s.format !== 'orl-dynamics-reward/1') throw new OrlError('FORMAT', 'not a dynamics reward state');
+    const d = new DynamicsReward(engine, s.obsDim as number, s.actDim as number, s.config as unknown as DynamicsRewardConfig);
+    d.snapshots = (s.snapshots as Float32Array[]).map((p) => Float32Array.from(p));
+    if (d.snapshots.some((p) => p.length !== d.net.size)) throw new OrlError('SHAPE_MISMATCH', `dynamics reward snapshot size differs from the network (${d.net.size} parameters)`);
+    d.norm = s.norm ? StateNormalizer.fromJSON(s.norm as never) : null;
+    d.calibration = (s.calibration as DynamicsReward['calibration']) ?? null;
+    if (d.calibration && (d.calibration.shift.length !== d.snapshots.length || d.calibration.scale.length !== d.snapshots.length)) throw new OrlError('SHAPE_MISMATCH', 'dynamics reward calibration does not match its snapshots');
+    if (d.snapshots.length) d.net.setParams(d.snapshots.at(-1)!);
+    return d;
   }
 
   /** r_D for n rows of (s, a, Δs) with the snapshot ensemble. */
@@ -190,17 +265,10 @@ export class DynamicsReward {
     const x = new Float32Array(n * this.inDim);
     this.pack(obs, act, delta, n, x);
     const sum = new Float64Array(n);
-    const current = this.net.getParams();
-    for (const snap of this.snapshots) {
-      this.net.setParams(snap);
-      for (let st = 0; st < n; st += 4096) {
-        const m = Math.min(4096, n - st);
-        this.engine.write(this.net.inputOffset(m), x.subarray(st * this.inDim, (st + m) * this.inDim));
-        const out = this.engine.view(this.net.forward(m), m);
-        for (let r = 0; r < m; r++) sum[st + r]! += sigmoid(out[r]!);
-      }
-    }
-    this.net.setParams(current);
+    this.snapshotLogits(x, n).forEach((logits, i) => {
+      const shift = this.calibration?.shift[i] ?? 0, scale = this.calibration?.scale[i] ?? 1;
+      for (let r = 0; r < n; r++) sum[r]! += sigmoid((logits[r]! - shift) / scale);
+    });
     const k = this.snapshots.length;
     for (let r = 0; r < n; r++) sum[r] = -Math.log(1 - Math.min(Math.max(sum[r]! / k, 0), 1 - 1e-6));
     return sum;
