@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Dataset, Rng } from '@orl/core';
 import { createEngine } from '@orl/nn';
-import { DynamicsEnsemble, DynamicsReward, MorecAgent, SAC, auc, gaussianNll, rollout, terminationFn } from '../src/index.js';
+import { DynamicsEnsemble, DynamicsReward, MorecAgent, SAC, auc, gaussianNll, imputeRewards, rollout, terminationFn } from '../src/index.js';
 
 /** A known 3-d linear system: s' = s + 0.1·(M s + a), r = a₀ − 0.5 s₁ (every step; no terminals). */
-function system(n: number, seed: number, labelled = 1) {
+function system(n: number, seed: number, labelled = 1, noise = 0.002) {
   const rng = new Rng(seed);
   const S = 3, A = 2;
   const obs = rng.fillUniform(new Float32Array(n * S), -1, 1) as Float32Array;
@@ -13,9 +13,9 @@ function system(n: number, seed: number, labelled = 1) {
   for (let i = 0; i < n; i++) {
     const [x, y, z] = [obs[i * 3]!, obs[i * 3 + 1]!, obs[i * 3 + 2]!];
     const [u, v] = [act[i * 2]!, act[i * 2 + 1]!];
-    next[i * 3] = x + 0.1 * (0.5 * y + u) + 0.002 * rng.normal();
-    next[i * 3 + 1] = y + 0.1 * (-0.5 * x + v) + 0.002 * rng.normal();
-    next[i * 3 + 2] = z + 0.1 * (x * y) + 0.002 * rng.normal();
+    next[i * 3] = x + 0.1 * (0.5 * y + u) + noise * rng.normal();
+    next[i * 3 + 1] = y + 0.1 * (-0.5 * x + v) + noise * rng.normal();
+    next[i * 3 + 2] = z + 0.1 * (x * y) + noise * rng.normal();
     mask[i] = rng.float() < labelled ? 1 : 0;
     rew[i] = mask[i] ? u - 0.5 * y : NaN;
   }
@@ -86,6 +86,78 @@ describe('dynamics ensemble and dynamics reward', () => {
     expect(small).toBeGreaterThan(0.7);
     expect(large).toBeGreaterThan(small);
     expect(large).toBeGreaterThan(0.9);
+  });
+
+  it('calibrated r_D: model samples sit near the equilibrium (ln 2), real transitions above; picking by r_D beats a random pick', () => {
+    // Deterministic dynamics, like MuJoCo: a Gaussian model's samples are off by its own noise, which D can see.
+    const det = system(6000, 20, 1, 0);
+    const adv = new DynamicsEnsemble(engine, 3, 2, { hidden: [64, 64], maxEpochs: 40, patience: 5, seed: 0 });
+    adv.fit(det);
+    const dr = new DynamicsReward(engine, 3, 2, { hidden: [64, 64], steps: 1500, snapshotWindow: 100, snapshotEvery: 10, seed: 5 });
+    dr.train(adv, det);
+    const held = system(1000, 11, 1, 0);
+    const n = 1000, td = adv.targetDim;
+    const trueDelta = new Float32Array(n * 3);
+    for (let i = 0; i < n * 3; i++) trueDelta[i] = held.nextObservations![i]! - held.observations[i]!;
+    const { mean, std } = adv.predict(held.observations, held.actions, n);
+    const rng = new Rng(6);
+    const cands = Array.from({ length: 10 }, (_, j) => {
+      const e = Math.floor(j / 2), v = new Float32Array(n * 3);
+      for (let r = 0; r < n; r++) for (let d = 0; d < 3; d++) v[r * 3 + d] = mean[e]![r * td + d]! + std[e]![r * td + d]! * rng.normal();
+      return v;
+    });
+    const scores = cands.map((v) => dr.score(held.observations, held.actions, v, n));
+    const all = scores.flatMap((x) => Array.from(x)).sort((a, b) => a - b);
+    const medianModel = all[all.length >> 1]!;
+    const real = Array.from(dr.score(held.observations, held.actions, trueDelta, n)).sort((a, b) => a - b);
+    expect(medianModel).toBeGreaterThan(0.5);
+    expect(medianModel).toBeLessThan(0.9);
+    expect(real[n >> 1]!).toBeGreaterThan(medianModel);
+    let errRandom = 0, errPick = 0;
+    for (let r = 0; r < n; r++) {
+      const err = (v: Float32Array) => Math.hypot(v[r * 3]! - trueDelta[r * 3]!, v[r * 3 + 1]! - trueDelta[r * 3 + 1]!, v[r * 3 + 2]! - trueDelta[r * 3 + 2]!);
+      let best = 0;
+      for (let j = 1; j < 10; j++) if (scores[j]![r]! > scores[best]![r]!) best = j;
+      errPick += err(cands[best]!) / n;
+      errRandom += cands.reduce((s, v) => s + err(v), 0) / 10 / n;
+    }
+    console.log(`one-step error of the candidate picked by r_D ${errPick.toExponential(3)} vs random ${errRandom.toExponential(3)}; median r_D model ${medianModel.toFixed(2)}, real ${real[n >> 1]!.toFixed(2)}`);
+    expect(errPick).toBeLessThan(0.9 * errRandom);
+    expect(dr.calibration!.shift.length).toBe(dr.snapshots.length);
+    const raw = new DynamicsReward(engine, 3, 2, { hidden: [16], steps: 20, snapshotWindow: 20, seed: 5, calibration: 'none' });
+    raw.train(DynamicsEnsemble.fromState(engine, adv.stateDict()), det);
+    expect(raw.calibration).toBeNull();
+  });
+
+  it('dynamics reward save/load scores identically; a wrong state is refused', () => {
+    const dr = new DynamicsReward(engine, 3, 2, { hidden: [16], steps: 30, snapshotWindow: 20, snapshotEvery: 10, seed: 8 });
+    dr.train(DynamicsEnsemble.fromState(engine, dyn.stateDict()), data);
+    const copy = DynamicsReward.fromState(engine, structuredClone(dr.stateDict()));
+    const d = data.nextObservations!.slice(0, 300).map((v, i) => v - data.observations[i]!);
+    expect(Array.from(copy.score(data.observations, data.actions, d, 100))).toEqual(Array.from(dr.score(data.observations, data.actions, d, 100)));
+    expect(() => DynamicsReward.fromState(engine, { format: 'nope' })).toThrow(expect.objectContaining({ code: 'FORMAT' }));
+    const bad = { ...dr.stateDict(), snapshots: [new Float32Array(3)] };
+    expect(() => DynamicsReward.fromState(engine, bad)).toThrow(expect.objectContaining({ code: 'SHAPE_MISMATCH' }));
+  });
+
+  it('imputeRewards: labelled rewards kept bit-identical, unlabelled ones predicted by the reward head', () => {
+    const filled = imputeRewards(data, dyn);
+    const truth = system(6000, 0, 1);
+    let se = 0, v = 0, m = 0, count = 0;
+    for (let i = 0; i < data.size; i++) {
+      if (data.rewardMask![i]) {
+        expect(filled.rewards[i]).toBe(data.rewards[i]);
+        continue;
+      }
+      se += (filled.rewards[i]! - truth.rewards[i]!) ** 2;
+      m += truth.rewards[i]!;
+      count++;
+    }
+    m /= count;
+    for (let i = 0; i < data.size; i++) if (!data.rewardMask![i]) v += (truth.rewards[i]! - m) ** 2;
+    expect(count).toBeGreaterThan(5000);
+    expect(1 - se / v).toBeGreaterThan(0.95);
+    expect(Array.from(filled.rewardMask!)).toEqual(Array.from(data.rewardMask!));
   });
 
   it('rollouts: r_D early stop, horizon, MOPO ablation, termination functions', () => {
