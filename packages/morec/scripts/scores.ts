@@ -1,7 +1,7 @@
 // Normalized score of MOREC vs plain MOPO on a suite dataset, reusing the models that scripts/evidence.ts fitted and
 // cached (same dynamics ensemble for both: MOPO gets the maximum-likelihood model, MOREC the adversarially trained one
 // with its dynamics reward). Metrics (JSONL, every evaluation) go to runs/real/scores/<dataset>-<method>-s<seed>/.
-// Usage: tsx --conditions=source scripts/scores.ts <dataset> <morec|mopo> [steps] [seed] [modelRows]
+// Usage: tsx --conditions=source scripts/scores.ts <dataset> <morec|mopo> [steps] [seed] [modelRows] [rolloutStarts]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadState } from '@orl/core/node';
 import { generate } from '@orl/dataset-suite';
@@ -13,6 +13,7 @@ const [name = 'hopper-medium', method = 'morec'] = process.argv.slice(2);
 const steps = Number(process.argv[4] ?? 100_000);
 const seed = Number(process.argv[5] ?? 0);
 const modelRows = Number(process.argv[6] ?? 100_000);
+const rolloutBatch = Number(process.argv[7] ?? 500);
 const cache = `runs/real/cache/${name}-${modelRows}-v2`;
 const engine = createEngine();
 const g = await generate(name);
@@ -27,12 +28,12 @@ const t0 = performance.now();
 const r = await trainMorec(
   data.with({}, { ...data.metadata, task }),
   // MOREC: horizon 100 with the dynamics-reward filter and early stop (the release); MOPO: its own horizon 5, no filter.
-  { seed, rollout: morec ? { select: 'softmax', horizon: 100 } : { select: 'none', horizon: 5 }, rolloutBatch: 500 },
+  { seed, rollout: morec ? { select: 'softmax', horizon: 100 } : { select: 'none', horizon: 5 }, rolloutBatch },
   {
     steps, evalEvery: 10_000, evalEpisodes: 5, engine, pretrained: { dynamics, dynamicsReward }, outDir, progress: false,
     log: (m) => console.log(`[${method}] ${m}`),
   },
 );
-const result = { dataset: name, method, seed, steps, modelRows, final: r.loop.lastEval, seconds: (performance.now() - t0) / 1000 };
+const result = { dataset: name, method, seed, steps, modelRows, rolloutBatch, final: r.loop.lastEval, seconds: (performance.now() - t0) / 1000 };
 writeFileSync(`${outDir}/result.json`, JSON.stringify(result, null, 2));
 console.log(JSON.stringify(result));
