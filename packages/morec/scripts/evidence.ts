@@ -4,9 +4,9 @@
 //  3. rollout error against the real simulator at horizons 10/50/100 (behaviour-policy actions chosen on the model's
 //     states, the same action sequence replayed in MuJoCo from the stored qpos/qvel): MLE model unfiltered (MOPO) vs
 //     the adversarially trained model unfiltered / softmax / argmax;
-//  4. (sacSteps > 0) normalized score of MOREC vs plain MOPO after sacSteps SAC steps.
-// The fitted models are cached in runs/real/cache, so a second call only redoes the measurements.
-// Usage: tsx --conditions=source scripts/evidence.ts [dataset] [modelRows] [starts] [sacSteps]
+// The fitted models are cached in runs/real/cache (a second call only redoes the measurements); scripts/scores.ts
+// trains MOREC and plain MOPO policies on them.
+// Usage: tsx --conditions=source scripts/evidence.ts [dataset] [modelRows] [starts]
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { Rng, toTransitions, mean } from '@orl/core';
 import { loadState, saveState } from '@orl/core/node';
@@ -14,13 +14,12 @@ import { readD4rl } from '@orl/d4rl-loader';
 import { generate, recipe } from '@orl/dataset-suite';
 import { makeEnv, shippedPolicy } from '@orl/mujoco-env';
 import { createEngine } from '@orl/nn';
-import { DynamicsEnsemble, DynamicsReward, auc, rollout, trainMorec } from '../src/index.js';
+import { DynamicsEnsemble, DynamicsReward, auc, rollout } from '../src/index.js';
 
 const name = process.argv[2] ?? 'hopper-medium';
 const modelRows = Number(process.argv[3] ?? 100000);
 const nStarts = Number(process.argv[4] ?? 100);
-const sacSteps = Number(process.argv[5] ?? 0);
-const out: Record<string, unknown> = { dataset: name, modelRows, starts: nStarts, sacSteps };
+const out: Record<string, unknown> = { dataset: name, modelRows, starts: nStarts };
 const log = (m: string) => console.log(`[morec] ${m}`);
 const g = await generate(name);
 const { infos } = await readD4rl(g.path);
@@ -207,16 +206,5 @@ for (const source of ['logged', 'behaviour'] as const) {
 env.close();
 out.rolloutError = rolloutError;
 
-// 4. MOREC vs MOPO scores.
-if (sacSteps > 0) {
-  const scores: Record<string, unknown> = {};
-  for (const select of ['softmax', 'none'] as const) {
-    t = performance.now();
-    const r = await trainMorec(data.with({}, { ...data.metadata, task }), { rollout: { select, horizon: select === 'none' ? 5 : 100 }, rolloutBatch: 500 }, { steps: sacSteps, evalEvery: Math.max(1000, sacSteps / 4), evalEpisodes: 5, maxModelRows: modelRows, dynamics: { maxEpochs: 30 }, dynamicsReward: { steps: 2000 }, log, progress: false });
-    scores[select === 'none' ? 'MOPO' : 'MOREC'] = { normalized: r.loop.lastEval?.['eval/normalized_score'], seconds: (performance.now() - t) / 1000 };
-    log(`${select}: ${JSON.stringify(scores[select === 'none' ? 'MOPO' : 'MOREC'])}`);
-  }
-  out.scores = scores;
-}
 writeFileSync(`runs/real/morec-evidence-${name}.json`, JSON.stringify(out, null, 2));
 console.log(JSON.stringify(out, null, 2));

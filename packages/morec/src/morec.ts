@@ -6,8 +6,8 @@
  * a rollout stops when r_D < 0.6; horizon 100 (MOPO uses 5: ours is a config); real-data ratio 0.05.
  * Ablations as flags: select 'none' (plain MOPO), earlyStop false, select 'argmax'.
  */
-import { Dataset, OrlError, Rng, type Agent, type Batch, type Policy, type StateDict } from '@orl/core';
-import type { Engine } from '@orl/nn';
+import { Dataset, OrlError, Rng, type Agent, type Batch, type StateDict } from '@orl/core';
+import type { Engine, MlpPolicy } from '@orl/nn';
 import { DynamicsEnsemble, type DynamicsConfig } from './dynamics.js';
 import { DynamicsReward, type DynamicsRewardConfig } from './dynamics-reward.js';
 import { rollout, type RolloutConfig } from './rollout.js';
@@ -138,7 +138,7 @@ export class MorecAgent implements Agent {
     return m;
   }
 
-  policy(): Policy {
+  policy(): MlpPolicy {
     return this.sac.policy();
   }
 

@@ -2,8 +2,8 @@
  * SAC (Haarnoja et al., 2018) as MOPO/MOREC's policy optimizer: twin Q with targets, tanh-squashed Gaussian actor
  * (log std bounded smoothly to [−5, 2]), automatic entropy temperature with target entropy −|A|.
  */
-import { Rng, type Batch, type Policy, type StateDict } from '@orl/core';
-import { Adam, MLP, ParamVector, concatRows, mlpState, mseLoss, polyak, tanhGaussianBackward, tanhGaussianSample, type Engine } from '@orl/nn';
+import { Rng, StateNormalizer, type Batch, type StateDict } from '@orl/core';
+import { Adam, MLP, MlpPolicy, ParamVector, concatRows, mlpState, mseLoss, polyak, tanhGaussianBackward, tanhGaussianSample, type Engine } from '@orl/nn';
 
 export interface SACConfig {
   discount: number;
@@ -39,6 +39,7 @@ export class SAC {
   private dQ = 0;
   private dOut = 0;
   private bufRows = 0;
+  private meanHead: MLP | null = null;
 
   constructor(readonly engine: Engine, readonly obsDim: number, readonly actDim: number, config: Partial<SACConfig> = {}) {
     const c = (this.config = { ...SAC_DEFAULTS, ...config });
@@ -170,19 +171,24 @@ export class SAC {
     return { 'loss/critic': qLoss, 'loss/actor': piLoss, alpha, entropy };
   }
 
-  policy(): Policy {
-    return {
-      obsDim: this.obsDim,
-      actDim: this.actDim,
-      act: (o, out = new Float32Array(this.actDim)) => {
-        out.set(this.actMean(o, 1));
-        return out;
-      },
-      actBatch: (o, n, out = new Float32Array(n * this.actDim)) => {
-        out.set(this.actMean(o, n));
-        return out;
-      },
-    };
+  /**
+   * The deterministic policy tanh(μ(s)) as an MlpPolicy: a copy of the actor's current mean head (hidden layers as
+   * they are, the first |A| of the 2|A| outputs, tanh output), so it can be saved, evaluated and exported to TF.js.
+   * Later updates do not change a returned policy's network until policy() is called again (it reuses one copy).
+   */
+  policy(): MlpPolicy {
+    const A = this.actDim, sizes = this.actor.sizes;
+    this.meanHead ??= new MLP(this.engine, { sizes: [...sizes.slice(0, -1), A], activations: [...this.actor.activations.slice(0, -1), 'tanh'] });
+    const src = this.actor.getParams(), dst = new Float32Array(this.meanHead.size);
+    let off = 0;
+    for (let l = 0; l < sizes.length - 2; l++) off += sizes[l]! * sizes[l + 1]! + sizes[l + 1]!;
+    dst.set(src.subarray(0, off));
+    const inDim = sizes.at(-2)!;
+    // Last layer: weights [in × 2A] row-major → [in × A], bias [2A] → [A].
+    for (let i = 0; i < inDim; i++) for (let o = 0; o < A; o++) dst[off + i * A + o] = src[off + i * 2 * A + o]!;
+    for (let o = 0; o < A; o++) dst[off + inDim * A + o] = src[off + inDim * 2 * A + o]!;
+    this.meanHead.setParams(dst);
+    return new MlpPolicy(this.meanHead, StateNormalizer.identity(this.obsDim));
   }
 
   stateDict(): StateDict {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Dataset, Rng } from '@orl/core';
-import { createEngine } from '@orl/nn';
+import { MlpPolicy, createEngine } from '@orl/nn';
 import { DynamicsEnsemble, DynamicsReward, MorecAgent, SAC, auc, gaussianNll, imputeRewards, rollout, terminationFn } from '../src/index.js';
 
 /** A known 3-d linear system: s' = s + 0.1·(M s + a), r = a₀ − 0.5 s₁ (every step; no terminals). */
@@ -213,6 +213,13 @@ describe('SAC', () => {
       err += (sac.policy().act(Float32Array.of(s))[0]! - 0.5 * Math.tanh(2 * s)) ** 2 / 50;
     }
     expect(err).toBeLessThan(0.02);
+    // The exported policy equals tanh(μ(s)) and survives save/load.
+    const policy = sac.policy();
+    const obs = Float32Array.from([-0.7, 0.1, 0.9]);
+    const copy = MlpPolicy.decode(engine, policy.encode());
+    const a = copy.actBatch(obs, 3);
+    const mu = sac.actMean(obs, 3);
+    for (let k = 0; k < 3; k++) expect(a[k]).toBeCloseTo(mu[k]!, 6);
     expect(sac.alpha).not.toBe(startAlpha);
   }, 120_000);
 });
