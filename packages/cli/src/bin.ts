@@ -67,8 +67,8 @@ program
 
 program
   .command('train')
-  .description('train TD3+BC or IQL on a dataset (resumes from <out>/checkpoint.orl)')
-  .argument('<algo>', 'td3bc or iql')
+  .description('train TD3+BC, IQL, MOREC or plain MOPO on a dataset (resumes from <out>/checkpoint.orl)')
+  .argument('<algo>', 'td3bc, iql, morec or mopo')
   .requiredOption('--dataset <dataset>', 'suite name, D4RL name or path')
   .requiredOption('--out <dir>', 'run folder: metrics.jsonl, checkpoint.orl, policy.orl, tfjs/')
   .option('--steps <n>', 'gradient steps', int('steps'), 1_000_000)
@@ -77,6 +77,12 @@ program
   .option('--label-fraction <k>', 'labelled fraction for the labelled/imputed conditions', num('label-fraction'), 0.01)
   .option('--eval-every <n>', 'evaluate every n steps', int('eval-every'), 5000)
   .option('--eval-episodes <n>', 'episodes per evaluation', int('eval-episodes'), 10)
+  .addOption(new Option('--select <rule>', 'morec: candidate selection by the dynamics reward').choices(['softmax', 'argmax', 'none']))
+  .option('--horizon <n>', 'morec/mopo: rollout horizon (default 100 with the filter, 5 without)', int('horizon'))
+  .option('--model-rows <n>', 'morec/mopo: fit the dynamics model on at most n transitions', int('model-rows'))
+  .option('--rollout-starts <n>', 'morec/mopo: rollout start states per round (default 2000)', int('rollout-starts'))
+  .option('--model-epochs <n>', 'morec/mopo: at most n dynamics-model epochs (default 200, early stopping)', int('model-epochs'))
+  .option('--reward-steps <n>', 'morec: adversarial dynamics-reward steps (default 2000)', int('reward-steps'))
   .addOption(backend)
   .action(trainCmd);
 

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,6 +34,24 @@ describe('orl datasets / impute', () => {
     expect(labelled).toBe(Math.round(0.05 * back.dataset.size));
     expect(back.infos.reward_std).toBeDefined();
     expect(Array.from(back.dataset.rewards).every(Number.isFinite)).toBe(true);
+  }, 300_000);
+
+  it('train morec (1% labels imputed by the reward head) writes metrics and a policy that orl eval loads; mopo refuses --select', () => {
+    const file = join(dir, 'hopper-mb.hdf5');
+    expect(orl('datasets', 'collect', '--task', 'hopper', '--policy', 'hopper-sac', '--transitions', '2000', '--noise', '1', '--out', file).status).toBe(0);
+    const out = join(dir, 'morec-run');
+    const r = orl('train', 'morec', '--dataset', file, '--out', out, '--steps', '40', '--eval-every', '40', '--eval-episodes', '1', '--condition', 'imputed', '--label-fraction', '0.1', '--rollout-starts', '20', '--horizon', '10', '--model-epochs', '5', '--reward-steps', '100');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/imputing \d+ unlabelled rewards/);
+    expect(r.stdout).toMatch(/morec on .* final normalized score -?\d+\.\d after 40 steps/);
+    const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(metrics.some((m) => m['rollout/r_d'] > 0)).toBe(true);
+    const ev = orl('eval', '--policy', join(out, 'policy.orl'), '--task', 'hopper', '--episodes', '1');
+    expect(ev.status, ev.stderr).toBe(0);
+    expect(existsSync(join(out, 'tfjs', 'model.json'))).toBe(true);
+    const bad = orl('train', 'mopo', '--dataset', file, '--out', join(dir, 'x'), '--select', 'argmax');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('INVALID_ARGUMENT');
   }, 300_000);
 
   it('the committed grid/project.json is what gen-grid writes', () => {

@@ -1,16 +1,64 @@
-import { readFileSync } from 'node:fs';
-import { OrlError } from '@orl/core';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Dataset, OrlError, inferTask, toTransitions } from '@orl/core';
+import { maskRewards } from '@orl/d4rl-loader';
+import { trainMorec } from '@orl/morec';
 import { evaluate, makeEnv, renderEpisodeSvg } from '@orl/mujoco-env';
 import { MlpPolicy, createEngine, type BackendChoice } from '@orl/nn';
 import { loadDataset } from '../data.js';
-import { runCell, type Algo, type Condition } from '../pipeline.js';
+import { runCell, savePolicy, type Algo, type Condition } from '../pipeline.js';
 
-export async function trainCmd(algo: string, o: { dataset: string; out: string; steps: number; seed: number; condition: Condition; labelFraction: number; evalEvery: number; evalEpisodes: number; backend: BackendChoice }): Promise<void> {
-  if (algo !== 'td3bc' && algo !== 'iql') throw new OrlError('INVALID_ARGUMENT', `unknown algorithm '${algo}' (td3bc or iql)`);
+export interface TrainCmdOptions {
+  dataset: string;
+  out: string;
+  steps: number;
+  seed: number;
+  condition: Condition;
+  labelFraction: number;
+  evalEvery: number;
+  evalEpisodes: number;
+  backend: BackendChoice;
+  select?: 'softmax' | 'argmax' | 'none';
+  horizon?: number;
+  modelRows?: number;
+  rolloutStarts?: number;
+  modelEpochs?: number;
+  rewardSteps?: number;
+}
+
+export async function trainCmd(algo: string, o: TrainCmdOptions): Promise<void> {
+  if (!['td3bc', 'iql', 'morec', 'mopo'].includes(algo)) throw new OrlError('INVALID_ARGUMENT', `unknown algorithm '${algo}' (td3bc, iql, morec or mopo)`);
   const { dataset } = await loadDataset(o.dataset, { log: (m) => console.error(m) });
+  if (algo === 'morec' || algo === 'mopo') return trainModelBased(algo, dataset, o);
   const r = await runCell(dataset, { algo: algo as Algo, condition: o.condition, seed: o.seed, labelFraction: o.labelFraction, steps: o.steps, evalEvery: o.evalEvery, evalEpisodes: o.evalEpisodes, backend: o.backend }, o.out, (m) => console.error(m));
   console.log(`${algo} on ${o.dataset} (${o.condition}): final normalized score ${r.finalScore.toFixed(1)} after ${r.steps} steps (${r.seconds.toFixed(0)} s); policy in ${o.out}/policy.orl and ${o.out}/tfjs/`);
+}
+
+/**
+ * MOREC (or plain MOPO: no dynamics-reward filter, horizon 5). Condition 'imputed' hides all but the labelled fraction
+ * of rewards and lets the dynamics model's reward head (trained on the labelled rows) fill them in.
+ */
+async function trainModelBased(algo: 'morec' | 'mopo', raw: Dataset, o: TrainCmdOptions): Promise<void> {
+  if (o.condition === 'labelled') throw new OrlError('INVALID_ARGUMENT', `${algo} trains on every transition: use --condition all or imputed (the reward head fills the unlabelled rewards)`);
+  const task = inferTask(raw);
+  if (!task) throw new OrlError('INVALID_ARGUMENT', 'cannot tell which task the dataset belongs to (metadata has no task/env name)');
+  let data = toTransitions(raw);
+  if (o.condition === 'imputed') data = maskRewards(data, o.labelFraction, o.seed).dataset;
+  data.metadata = { ...data.metadata, task };
+  const select = o.select ?? (algo === 'mopo' ? 'none' : 'softmax');
+  if (algo === 'mopo' && select !== 'none') throw new OrlError('INVALID_ARGUMENT', 'mopo has no dynamics-reward filter (use morec with --select)');
+  const horizon = o.horizon ?? (select === 'none' ? 5 : 100);
+  mkdirSync(o.out, { recursive: true });
+  const t0 = performance.now();
+  const { agent, loop } = await trainMorec(data, { seed: o.seed, rollout: { select, horizon }, ...(o.rolloutStarts ? { rolloutBatch: o.rolloutStarts } : {}) }, {
+    steps: o.steps, evalEvery: o.evalEvery, evalEpisodes: o.evalEpisodes, outDir: o.out, backend: o.backend, progress: 'auto',
+    ...(o.modelRows ? { maxModelRows: o.modelRows } : {}),
+    ...(o.modelEpochs ? { dynamics: { maxEpochs: o.modelEpochs } } : {}),
+    ...(o.rewardSteps ? { dynamicsReward: { steps: o.rewardSteps } } : {}),
+    log: (m) => console.error(m),
+  });
+  savePolicy(agent.policy(), o.out);
+  const score = loop.lastEval?.['eval/normalized_score'];
+  console.log(`${algo} on ${o.dataset} (${o.condition}, select ${select}, horizon ${horizon}): final normalized score ${score?.toFixed(1) ?? 'n/a'} after ${loop.step} steps (${((performance.now() - t0) / 1000).toFixed(0)} s); policy in ${o.out}/policy.orl and ${o.out}/tfjs/`);
 }
 
 export async function evalCmd(o: { policy: string; task: string; episodes: number; seed: number; render?: string }): Promise<void> {
