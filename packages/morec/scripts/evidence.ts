@@ -6,7 +6,7 @@
 //     the adversarially trained model unfiltered / softmax / argmax;
 // The fitted models are cached in runs/real/cache (a second call only redoes the measurements); scripts/scores.ts
 // trains MOREC and plain MOPO policies on them.
-// Usage: tsx --conditions=source scripts/evidence.ts [dataset] [modelRows] [starts]
+// Usage: tsx --conditions=source scripts/evidence.ts [dataset] [modelRows] [starts] [dynamicsRewardSteps]
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { Rng, toTransitions, mean } from '@orl/core';
 import { loadState, saveState } from '@orl/core/node';
@@ -19,7 +19,8 @@ import { DynamicsEnsemble, DynamicsReward, auc, rollout } from '../src/index.js'
 const name = process.argv[2] ?? 'hopper-medium';
 const modelRows = Number(process.argv[3] ?? 100000);
 const nStarts = Number(process.argv[4] ?? 100);
-const out: Record<string, unknown> = { dataset: name, modelRows, starts: nStarts };
+const drSteps = Number(process.argv[5] ?? 2000);
+const out: Record<string, unknown> = { dataset: name, modelRows, starts: nStarts, dynamicsRewardSteps: drSteps };
 const log = (m: string) => console.log(`[morec] ${m}`);
 const g = await generate(name);
 const { infos } = await readD4rl(g.path);
@@ -47,18 +48,19 @@ if (existsSync(`${cache}-dynamics.orl`)) {
 }
 // The adversarial step changes the model: train it on a copy, keep the MLE model for the MOPO baseline.
 let adv: DynamicsEnsemble, dr: DynamicsReward;
-if (existsSync(`${cache}-dr.orl`)) {
-  adv = DynamicsEnsemble.fromState(engine, loadState(`${cache}-adv.orl`));
-  dr = DynamicsReward.fromState(engine, loadState(`${cache}-dr.orl`));
+const drKey = drSteps === 2000 ? cache : `${cache}-d${drSteps}`;
+if (existsSync(`${drKey}-dr.orl`)) {
+  adv = DynamicsEnsemble.fromState(engine, loadState(`${drKey}-adv.orl`));
+  dr = DynamicsReward.fromState(engine, loadState(`${drKey}-dr.orl`));
   log('dynamics reward: cached');
 } else {
   t = performance.now();
   adv = DynamicsEnsemble.fromState(engine, mle.stateDict());
-  dr = new DynamicsReward(engine, S, A, { steps: 2000 });
-  const m = dr.train(adv, sub, (s, m) => s % 500 === 0 && log(`dynamics reward step ${s}: ${JSON.stringify(m)}`));
+  dr = new DynamicsReward(engine, S, A, { steps: drSteps });
+  const m = dr.train(adv, sub, (s, m) => s % 2000 === 0 && log(`dynamics reward step ${s}: ${JSON.stringify(m)}`));
   out.dynamicsReward = { seconds: (performance.now() - t) / 1000, last: m, snapshots: dr.snapshots.length };
-  saveState(`${cache}-adv.orl`, adv.stateDict());
-  saveState(`${cache}-dr.orl`, dr.stateDict());
+  saveState(`${drKey}-adv.orl`, adv.stateDict());
+  saveState(`${drKey}-dr.orl`, dr.stateDict());
 }
 
 // Held-out rows (never seen by the model or the discriminator).
@@ -206,5 +208,5 @@ for (const source of ['logged', 'behaviour'] as const) {
 env.close();
 out.rolloutError = rolloutError;
 
-writeFileSync(`runs/real/morec-evidence-${name}.json`, JSON.stringify(out, null, 2));
+writeFileSync(`runs/real/morec-evidence-${name}${drSteps === 2000 ? '' : `-d${drSteps}`}.json`, JSON.stringify(out, null, 2));
 console.log(JSON.stringify(out, null, 2));
