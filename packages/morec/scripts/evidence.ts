@@ -154,6 +154,8 @@ const conditions = [
   { key: 'MLE model, softmax κ=0.1', model: mle, select: 'softmax' as const },
 ];
 const rolloutError: Record<string, Record<string, unknown>> = {};
+// Per-start normalized errors, for paired MOREC − MOPO differences on the same start states.
+const perStart: Record<string, Record<string, Record<number, number[]>>> = {};
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? NaN;
 for (const source of ['logged', 'behaviour'] as const) {
   rolloutError[source] = {};
@@ -202,11 +204,22 @@ for (const source of ['logged', 'behaviour'] as const) {
     res.simulatorTerminated = fell;
     if (c.select !== 'none') res.meanRdChosen = roll.meanRewardD;
     rolloutError[source]![c.key] = res;
+    ((perStart[source] ??= {})[c.key] = norm);
     log(`${source} actions, ${c.key}: ${HORIZONS.map((h) => `h${h} ${mean(l2[h]!).toFixed(2)} (norm ${mean(norm[h]!).toFixed(2)}, n ${l2[h]!.length})`).join(' | ')}${c.select !== 'none' ? ` r_D ${roll.meanRewardD.toFixed(2)}` : ''}`);
   }
 }
 env.close();
 out.rolloutError = rolloutError;
+// Paired difference (logged actions: every start reaches every horizon): MOREC − MOPO, mean ± standard error.
+{
+  const a = perStart.logged![conditions[2]!.key]!, b = perStart.logged![conditions[0]!.key]!;
+  out.pairedDifference = Object.fromEntries(HORIZONS.map((h) => {
+    const d = a[h]!.map((v, k) => v - b[h]![k]!);
+    const m = mean(d), se = Math.sqrt(d.reduce((acc, x) => acc + (x - m) ** 2, 0) / (d.length - 1) / d.length);
+    return [h, { mean: m, se, moreSmaller: d.filter((x) => x < 0).length / d.length }];
+  }));
+  log(`paired normalized-error difference MOREC − MOPO (logged actions): ${JSON.stringify(out.pairedDifference)}`);
+}
 
 writeFileSync(`runs/real/morec-evidence-${name}${drSteps === 2000 ? '' : `-d${drSteps}`}.json`, JSON.stringify(out, null, 2));
 console.log(JSON.stringify(out, null, 2));
