@@ -83,6 +83,8 @@ program
   .option('--rollout-starts <n>', 'morec/mopo: rollout start states per round (default 2000)', int('rollout-starts'))
   .option('--model-epochs <n>', 'morec/mopo: at most n dynamics-model epochs (default 200, early stopping)', int('model-epochs'))
   .option('--reward-steps <n>', 'morec: adversarial dynamics-reward steps (default 2000)', int('reward-steps'))
+  .addOption(new Option('--policy-penalty <p>', "morec/mopo: MOPO's uncertainty penalty or MOBILE's Bellman-inconsistency penalty").choices(['mopo', 'mobile']))
+  .option('--mobile-beta <b>', "MOBILE's penalty coefficient β (default 1)", num('mobile-beta'))
   .addOption(backend)
   .action(trainCmd);
 

@@ -40,10 +40,11 @@ describe('orl datasets / impute', () => {
     const file = join(dir, 'hopper-mb.hdf5');
     expect(orl('datasets', 'collect', '--task', 'hopper', '--policy', 'hopper-sac', '--transitions', '2000', '--noise', '1', '--out', file).status).toBe(0);
     const out = join(dir, 'morec-run');
-    const r = orl('train', 'morec', '--dataset', file, '--out', out, '--steps', '40', '--eval-every', '40', '--eval-episodes', '1', '--condition', 'imputed', '--label-fraction', '0.1', '--rollout-starts', '20', '--horizon', '10', '--model-epochs', '5', '--reward-steps', '100');
+    const r = orl('train', 'morec', '--dataset', file, '--out', out, '--steps', '40', '--eval-every', '40', '--eval-episodes', '1', '--condition', 'imputed', '--label-fraction', '0.1', '--rollout-starts', '20', '--horizon', '10', '--model-epochs', '5', '--reward-steps', '100', '--policy-penalty', 'mobile');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/imputing \d+ unlabelled rewards/);
-    expect(r.stdout).toMatch(/morec on .* final normalized score -?\d+\.\d after 40 steps/);
+    expect(r.stdout).toMatch(/morec on .* mobile penalty\): final normalized score -?\d+\.\d after 40 steps/);
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).toContain('penalty/mobile');
     const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(metrics.some((m) => m['rollout/r_d'] > 0)).toBe(true);
     const ev = orl('eval', '--policy', join(out, 'policy.orl'), '--task', 'hopper', '--episodes', '1');

@@ -3,7 +3,7 @@
 // with its dynamics reward). Metrics (JSONL, every evaluation) go to runs/real/scores/<dataset>-<method>-s<seed>/.
 // With labelFraction < 1 the rewards of all but that fraction of rows are hidden and a fresh model is fitted here: its
 // reward head (trained on the labelled rows only) imputes the rest (the imputed-rewards idea inside MOREC).
-// Usage: tsx --conditions=source scripts/scores.ts <dataset> <morec|mopo> [steps] [seed] [modelRows] [rolloutStarts] [labelFraction]
+// Usage: tsx --conditions=source scripts/scores.ts <dataset> <morec|mopo|morec-mobile> [steps] [seed] [modelRows] [rolloutStarts] [labelFraction]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadState } from '@orl/core/node';
 import { generate } from '@orl/dataset-suite';
@@ -23,7 +23,8 @@ const engine = createEngine();
 const g = await generate(name);
 const data = labelFraction < 1 ? maskRewards(toTransitions(g.dataset), labelFraction, seed).dataset : toTransitions(g.dataset);
 const task = String(g.metadata.task);
-const morec = method === 'morec';
+const morec = method.startsWith('morec');
+const mobile = method.endsWith('mobile');
 const pretrained = labelFraction < 1 ? undefined : {
   dynamics: DynamicsEnsemble.fromState(engine, loadState(`${cache}-${morec ? 'adv' : 'dynamics'}.orl`)),
   dynamicsReward: morec ? DynamicsReward.fromState(engine, loadState(`${cache}-dr.orl`)) : null,
@@ -34,7 +35,7 @@ const t0 = performance.now();
 const r = await trainMorec(
   data.with({}, { ...data.metadata, task }),
   // MOREC: horizon 100 with the dynamics-reward filter and early stop (the release); MOPO: its own horizon 5, no filter.
-  { seed, rollout: morec ? { select: 'softmax', horizon: 100 } : { select: 'none', horizon: 5 }, rolloutBatch },
+  { seed, rollout: morec ? { select: 'softmax', horizon: 100 } : { select: 'none', horizon: 5 }, rolloutBatch, policyPenalty: mobile ? 'mobile' : 'mopo' },
   {
     steps, evalEvery: 10_000, evalEpisodes: 5, engine, maxModelRows: modelRows, dynamics: { maxEpochs: 30 }, ...(pretrained ? { pretrained } : {}), outDir, progress: false,
     log: (m) => console.log(`[${method}] ${m}`),

@@ -5,6 +5,8 @@
  * (OfflineRL-Kit based): 7 dynamics models, 5 elites; 10 candidates per step chosen by softmax(r_D/κ), κ = 0.1;
  * a rollout stops when r_D < 0.6; horizon 100 (MOPO uses 5: ours is a config); real-data ratio 0.05.
  * Ablations as flags: select 'none' (plain MOPO), earlyStop false, select 'argmax'.
+ * Policy penalty: MOPO's (reward − λ·max‖σ‖, in the rollouts) or MOBILE's (Sun et al., ICML 2023): the critic target
+ * of a model transition uses r − β·std_e(E_k[min Q′(s′_ek, a′)]) over next states s′_ek sampled from every elite e.
  */
 import { Dataset, OrlError, Rng, type Agent, type Batch, type StateDict } from '@orl/core';
 import type { Engine, MlpPolicy } from '@orl/nn';
@@ -24,6 +26,10 @@ export interface MorecConfig {
   realRatio: number;
   batchSize: number;
   sac: Partial<SACConfig>;
+  /** 'mopo': uncertainty penalty in the rollout rewards (rollout.penalty); 'mobile': Bellman-inconsistency penalty. */
+  policyPenalty: 'mopo' | 'mobile';
+  /** MOBILE's β and next-state samples per elite (its release: 10 samples; β tuned per dataset, 0.1–2.5). */
+  mobile: { beta: number; samples: number };
   seed: number;
 }
 
@@ -35,6 +41,8 @@ export const MOREC_DEFAULTS: Readonly<MorecConfig> = Object.freeze({
   realRatio: 0.05,
   batchSize: 256,
   sac: {},
+  policyPenalty: 'mopo',
+  mobile: { beta: 1, samples: 2 },
   seed: 0,
 });
 
@@ -85,7 +93,9 @@ export class MorecAgent implements Agent {
     readonly task: string,
     config: Partial<MorecConfig> = {},
   ) {
-    this.config = { ...MOREC_DEFAULTS, ...config };
+    this.config = { ...MOREC_DEFAULTS, ...config, mobile: { ...MOREC_DEFAULTS.mobile, ...config.mobile } };
+    if (!(this.config.mobile.samples >= 1) || !(this.config.mobile.beta >= 0)) throw new OrlError('INVALID_CONFIG', 'mobile.samples must be ≥ 1 and mobile.beta ≥ 0');
+    if (this.config.policyPenalty === 'mobile' && dynamics.eliteIdx.length < 2) throw new OrlError('INVALID_CONFIG', 'MOBILE needs at least 2 elites');
     const c = this.config;
     const { obsDim, actDim } = data;
     this.sac = new SAC(engine, obsDim, actDim, { seed: c.seed, ...c.sac });
@@ -102,7 +112,8 @@ export class MorecAgent implements Agent {
       const r = this.rng.int(d.size);
       starts.set(d.observations.subarray(r * S, (r + 1) * S), i * S);
     }
-    const roll = rollout(this.dynamics, this.dynamicsReward, (o, n) => this.sac.sample(o, n).action, starts, this.task, c.rollout, this.rng);
+    const cfg = c.policyPenalty === 'mobile' ? { penalty: 0, ...c.rollout } : c.rollout;
+    const roll = rollout(this.dynamics, this.dynamicsReward, (o, n) => this.sac.sample(o, n).action, starts, this.task, cfg, this.rng);
     this.buffer.add(roll.observations, roll.actions, roll.rewards, roll.nextObservations, roll.dones, roll.size);
     this.lastRollout = { meanLength: roll.meanLength, stoppedByReward: roll.stoppedByReward, meanRewardD: roll.meanRewardD };
   }
@@ -129,13 +140,51 @@ export class MorecAgent implements Agent {
         b.dones[i] = this.buffer.done[j]!;
       }
     }
+    const mobile = this.config.policyPenalty === 'mobile' && nReal < b.size ? this.mobilePenalty(b, nReal) : null;
     const m = this.sac.update(b);
+    if (mobile !== null) m['penalty/mobile'] = mobile;
     if (this.lastRollout) {
       m['rollout/length'] = this.lastRollout.meanLength;
       m['rollout/stopped_by_reward'] = this.lastRollout.stoppedByReward;
       if (Number.isFinite(this.lastRollout.meanRewardD)) m['rollout/r_d'] = this.lastRollout.meanRewardD;
     }
     return m;
+  }
+
+  /**
+   * MOBILE: subtracts β·std over elites of the mean target value of sampled next states from the rewards of the
+   * model rows (rows ≥ nReal) of `b`, which is what its critic target r − β·u + γ·V(s′) amounts to. Returns mean u.
+   */
+  private mobilePenalty(b: Batch, nReal: number): number {
+    const { beta, samples: K } = this.config.mobile;
+    const S = b.obsDim, A = b.actDim, m = b.size - nReal, td = this.dynamics.targetDim;
+    const obs = b.observations.subarray(nReal * S), act = b.actions.subarray(nReal * A, b.size * A);
+    const { mean, std } = this.dynamics.predict(obs, act, m);
+    const E = mean.length;
+    const next = new Float32Array(E * K * m * S);
+    for (let e = 0; e < E; e++) {
+      for (let k = 0; k < K; k++) {
+        for (let r = 0; r < m; r++) {
+          const o = ((e * K + k) * m + r) * S;
+          for (let j = 0; j < S; j++) next[o + j] = obs[r * S + j]! + mean[e]![r * td + j]! + std[e]![r * td + j]! * this.rng.normal();
+        }
+      }
+    }
+    const v = this.sac.targetValue(next, E * K * m);
+    let total = 0;
+    for (let r = 0; r < m; r++) {
+      let s1 = 0, s2 = 0;
+      for (let e = 0; e < E; e++) {
+        let q = 0;
+        for (let k = 0; k < K; k++) q += v[(e * K + k) * m + r]! / K;
+        s1 += q;
+        s2 += q * q;
+      }
+      const u = Math.sqrt(Math.max(0, s2 / E - (s1 / E) ** 2) * (E / (E - 1)));
+      b.rewards[nReal + r]! -= beta * u;
+      total += u / m;
+    }
+    return total;
   }
 
   policy(): MlpPolicy {

@@ -93,6 +93,18 @@ export class SAC {
     return mean.map(Math.tanh);
   }
 
+  /** min(Q1′, Q2′)(s, a′) with a′ ~ π(·|s) for n states: the target networks' value (MOBILE's Bellman estimates). */
+  targetValue(obs: Float32Array, n: number): Float32Array {
+    const a = this.sample(obs, n).action;
+    const tin = this.q1t.inputOffset(n);
+    concatRows(this.engine, tin, obs, this.obsDim, a, this.actDim, n);
+    const t1 = this.q1t.forward(n, tin), t2 = this.q2t.forward(n, tin);
+    const h = this.engine.heap();
+    const v = new Float32Array(n);
+    for (let i = 0; i < n; i++) v[i] = Math.min(h[t1 + i]!, h[t2 + i]!);
+    return v;
+  }
+
   update(b: Batch): Record<string, number> {
     const { engine: e, config: c, obsDim: S, actDim: A } = this;
     const B = b.size;

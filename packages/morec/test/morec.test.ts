@@ -194,6 +194,29 @@ describe('dynamics ensemble and dynamics reward', () => {
   });
 });
 
+describe('MOBILE penalty', () => {
+  it('is the spread of the elites\' Bellman estimates: positive, and larger when the elites disagree', () => {
+    const engine = createEngine({ notice: false });
+    const data = system(2000, 4, 1);
+    const dyn = new DynamicsEnsemble(engine, 3, 2, { hidden: [32, 32], maxEpochs: 10, seed: 0 });
+    dyn.fit(data);
+    const real = { size: 4, obsDim: 3, actDim: 2, observations: data.observations.slice(0, 12), actions: data.actions.slice(0, 8), rewards: data.rewards.slice(0, 4), nextObservations: data.nextObservations!.slice(0, 12), dones: new Float32Array(4), indices: new Uint32Array(4) };
+    const make = () => new MorecAgent(engine, data, dyn, null, 'halfcheetah', { rolloutBatch: 50, rolloutFreq: 1000, rollout: { select: 'none', horizon: 3 }, batchSize: 64, sac: { hidden: [32, 32], seed: 1 }, policyPenalty: 'mobile', mobile: { beta: 1, samples: 2 } });
+    const agree = make().update(real)['penalty/mobile']!;
+    expect(agree).toBeGreaterThan(0);
+    // Push one elite's predictions far off: the spread of the value estimates must grow.
+    const k = dyn.eliteIdx[0]!;
+    const saved = dyn.members[k]!.getParams();
+    const rng = new Rng(9);
+    dyn.members[k]!.setParams(saved.map((v) => v + 0.5 * rng.normal()));
+    const disagree = make().update(real)['penalty/mobile']!;
+    dyn.members[k]!.setParams(saved);
+    console.log(`MOBILE penalty: elites as fitted ${agree.toFixed(4)}, one elite perturbed ${disagree.toFixed(4)}`);
+    expect(disagree).toBeGreaterThan(2 * agree);
+    expect(() => new MorecAgent(engine, data, dyn, null, 'halfcheetah', { policyPenalty: 'mobile', mobile: { beta: -1, samples: 2 } })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
+  });
+});
+
 describe('SAC', () => {
   it('learns a one-step task (a* = 0.5·tanh(s)) and tunes α towards the target entropy', () => {
     const engine = createEngine({ notice: false });

@@ -23,6 +23,8 @@ export interface TrainCmdOptions {
   rolloutStarts?: number;
   modelEpochs?: number;
   rewardSteps?: number;
+  policyPenalty?: 'mopo' | 'mobile';
+  mobileBeta?: number;
 }
 
 export async function trainCmd(algo: string, o: TrainCmdOptions): Promise<void> {
@@ -49,7 +51,8 @@ async function trainModelBased(algo: 'morec' | 'mopo', raw: Dataset, o: TrainCmd
   const horizon = o.horizon ?? (select === 'none' ? 5 : 100);
   mkdirSync(o.out, { recursive: true });
   const t0 = performance.now();
-  const { agent, loop } = await trainMorec(data, { seed: o.seed, rollout: { select, horizon }, ...(o.rolloutStarts ? { rolloutBatch: o.rolloutStarts } : {}) }, {
+  const penalty = { policyPenalty: o.policyPenalty ?? 'mopo', mobile: { beta: o.mobileBeta ?? 1, samples: 2 } } as const;
+  const { agent, loop } = await trainMorec(data, { seed: o.seed, rollout: { select, horizon }, ...penalty, ...(o.rolloutStarts ? { rolloutBatch: o.rolloutStarts } : {}) }, {
     steps: o.steps, evalEvery: o.evalEvery, evalEpisodes: o.evalEpisodes, outDir: o.out, backend: o.backend, progress: 'auto',
     ...(o.modelRows ? { maxModelRows: o.modelRows } : {}),
     ...(o.modelEpochs ? { dynamics: { maxEpochs: o.modelEpochs } } : {}),
@@ -58,7 +61,7 @@ async function trainModelBased(algo: 'morec' | 'mopo', raw: Dataset, o: TrainCmd
   });
   savePolicy(agent.policy(), o.out);
   const score = loop.lastEval?.['eval/normalized_score'];
-  console.log(`${algo} on ${o.dataset} (${o.condition}, select ${select}, horizon ${horizon}): final normalized score ${score?.toFixed(1) ?? 'n/a'} after ${loop.step} steps (${((performance.now() - t0) / 1000).toFixed(0)} s); policy in ${o.out}/policy.orl and ${o.out}/tfjs/`);
+  console.log(`${algo} on ${o.dataset} (${o.condition}, select ${select}, horizon ${horizon}, ${penalty.policyPenalty} penalty): final normalized score ${score?.toFixed(1) ?? 'n/a'} after ${loop.step} steps (${((performance.now() - t0) / 1000).toFixed(0)} s); policy in ${o.out}/policy.orl and ${o.out}/tfjs/`);
 }
 
 export async function evalCmd(o: { policy: string; task: string; episodes: number; seed: number; render?: string }): Promise<void> {
