@@ -2,6 +2,11 @@ import { Dataset, OrlError, Rng, StateNormalizer, type StateDict } from '@orl/co
 import { Adam, MLP, mlpState, type Engine } from '@orl/nn';
 import { boundLogVar, gaussianNll } from './gaussian.js';
 
+/** A row carries a usable reward: not masked out, and finite. */
+export function isLabelled(d: Dataset, i: number): boolean {
+  return (!d.rewardMask || d.rewardMask[i] === 1) && Number.isFinite(d.rewards[i]!);
+}
+
 export interface DynamicsConfig {
   /** Ensemble size (MOREC/OfflineRL-Kit: 7). */
   members: number;
@@ -87,7 +92,7 @@ export class DynamicsEnsemble {
       const i = rows[start + k]!;
       for (let j = 0; j < obsDim; j++) out[k * td + j] = next[i * obsDim + j]! - data.observations[i * obsDim + j]!;
       if (this.config.predictReward) {
-        const labelled = (!data.rewardMask || data.rewardMask[i]) && Number.isFinite(data.rewards[i]!);
+        const labelled = isLabelled(data, i);
         out[k * td + obsDim] = labelled ? data.rewards[i]! : 0;
         mask[k] = labelled ? 1 : 0;
       }

@@ -2,7 +2,7 @@ import { Dataset, inferTask, prepareOffline, Rng, OrlError, toTransitions } from
 import { trainOffline, type OfflineTrainOptions, type TrainLoopResult } from '@orl/core/node';
 import { createEngine, type BackendChoice, type Engine } from '@orl/nn';
 import { makeEvaluator } from '@orl/mujoco-env';
-import { DynamicsEnsemble, type DynamicsConfig } from './dynamics.js';
+import { DynamicsEnsemble, isLabelled, type DynamicsConfig } from './dynamics.js';
 import { DynamicsReward, type DynamicsRewardConfig } from './dynamics-reward.js';
 import { MorecAgent, MOREC_DEFAULTS, type MorecConfig } from './morec.js';
 
@@ -64,13 +64,13 @@ export async function trainMorec(dataset: Dataset, config: Partial<MorecConfig>,
   const agent = new MorecAgent(engine, data, dynamics, dr, task, cfg);
   const evaluate = makeEvaluator(task, { episodes: options.evalEpisodes ?? 10 });
   const realBatch = Math.max(1, Math.round(cfg.realRatio * cfg.batchSize));
-  const loop = await trainOffline({ agent, data, batchSize: realBatch, seed: cfg.seed + 1, evaluate, runInfo: { algo: 'morec', select: cfg.rollout.select ?? 'softmax' }, options });
+  const loop = await trainOffline({ agent, data, batchSize: realBatch, seed: cfg.seed + 1, evaluate, runInfo: { algo: 'morec', select: cfg.rollout.select ?? 'softmax', policyPenalty: cfg.policyPenalty }, options });
   return { agent, loop, dynamics, dynamicsReward: dr };
 }
 
 function countUnlabelled(d: Dataset): number {
   let n = 0;
-  for (let i = 0; i < d.size; i++) if ((d.rewardMask && !d.rewardMask[i]) || !Number.isFinite(d.rewards[i]!)) n++;
+  for (let i = 0; i < d.size; i++) if (!isLabelled(d, i)) n++;
   return n;
 }
 
@@ -84,7 +84,7 @@ export function imputeRewards(d: Dataset, dynamics: DynamicsEnsemble): Dataset {
     const { mean } = dynamics.predict(d.observations.subarray(st * S, (st + n) * S), d.actions.subarray(st * A, (st + n) * A), n);
     for (let r = 0; r < n; r++) {
       const i = st + r;
-      if ((!d.rewardMask || d.rewardMask[i]) && Number.isFinite(rewards[i]!)) continue;
+      if (isLabelled(d, i)) continue;
       let v = 0;
       for (const m of mean) v += m[r * td + S]! / mean.length;
       rewards[i] = v;
