@@ -29,10 +29,11 @@ export async function trainMorec(dataset: Dataset, config: Partial<MorecConfig>,
   const log = options.log ?? (() => undefined);
   const transitions = dataset.nextObservations ? dataset : toTransitions(dataset);
   const task = inferTask(dataset, options.task);
-  if (!task) throw new OrlError('INVALID_ARGUMENT', 'MOREC needs the task (termination function)');
+  if (!task) throw new OrlError('INVALID_ARGUMENT', 'MOREC needs the task (termination function): pass options.task or put task/env in the dataset metadata');
   const engine = options.engine ?? createEngine({ backend: options.backend ?? 'auto' });
-  let modelData = transitions;
-  if (options.maxModelRows && transitions.size > options.maxModelRows) modelData = transitions.select(new Rng(cfg.seed).permutation(transitions.size).slice(0, options.maxModelRows));
+  // The (seeded) sub-sample the models are fitted on; only built when something is fitted here.
+  let subset: Dataset | null = null;
+  const modelData = () => (subset ??= options.maxModelRows && transitions.size > options.maxModelRows ? transitions.select(new Rng(cfg.seed).permutation(transitions.size).slice(0, options.maxModelRows)) : transitions);
   let dynamics: DynamicsEnsemble;
   if (options.pretrained) {
     dynamics = options.pretrained.dynamics;
@@ -41,7 +42,7 @@ export async function trainMorec(dataset: Dataset, config: Partial<MorecConfig>,
   } else {
     dynamics = new DynamicsEnsemble(engine, transitions.obsDim, transitions.actDim, { seed: cfg.seed, ...options.dynamics });
     const t0 = performance.now();
-    const fit = dynamics.fit(modelData, (e, h) => log(`dynamics epoch ${e}: hold-out MSE ${Math.min(...h).toFixed(5)}`));
+    const fit = dynamics.fit(modelData(), (e, h) => log(`dynamics epoch ${e}: hold-out MSE ${Math.min(...h).toFixed(5)}`));
     log(`dynamics: ${fit.epochs} epochs, elites ${fit.elites.join(',')} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   }
   let dr: DynamicsReward | null = null;
@@ -50,7 +51,7 @@ export async function trainMorec(dataset: Dataset, config: Partial<MorecConfig>,
     if (!dr) {
       const t1 = performance.now();
       dr = new DynamicsReward(engine, transitions.obsDim, transitions.actDim, { seed: cfg.seed, ...options.dynamicsReward });
-      const m = dr.train(dynamics, modelData);
+      const m = dr.train(dynamics, modelData());
       log(`dynamics reward: ${dr.snapshots.length} snapshots, last accuracy real ${m['acc/real']?.toFixed(2)} fake ${m['acc/fake']?.toFixed(2)} (${((performance.now() - t1) / 1000).toFixed(0)} s)`);
     }
   }

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { Dataset, OrlError, inferTask, toTransitions } from '@orl/core';
+import { Dataset, OrlError, toTransitions } from '@orl/core';
 import { maskRewards } from '@orl/d4rl-loader';
-import { trainMorec } from '@orl/morec';
+import { MOREC_DEFAULTS, trainMorec } from '@orl/morec';
 import { evaluate, makeEnv, renderEpisodeSvg } from '@orl/mujoco-env';
 import { MlpPolicy, createEngine, type BackendChoice } from '@orl/nn';
 import { loadDataset } from '../data.js';
@@ -41,17 +41,14 @@ export async function trainCmd(algo: string, o: TrainCmdOptions): Promise<void> 
  */
 async function trainModelBased(algo: 'morec' | 'mopo', raw: Dataset, o: TrainCmdOptions): Promise<void> {
   if (o.condition === 'labelled') throw new OrlError('INVALID_ARGUMENT', `${algo} trains on every transition: use --condition all or imputed (the reward head fills the unlabelled rewards)`);
-  const task = inferTask(raw);
-  if (!task) throw new OrlError('INVALID_ARGUMENT', 'cannot tell which task the dataset belongs to (metadata has no task/env name)');
   let data = toTransitions(raw);
   if (o.condition === 'imputed') data = maskRewards(data, o.labelFraction, o.seed).dataset;
-  data.metadata = { ...data.metadata, task };
   const select = o.select ?? (algo === 'mopo' ? 'none' : 'softmax');
   if (algo === 'mopo' && select !== 'none') throw new OrlError('INVALID_ARGUMENT', 'mopo has no dynamics-reward filter (use morec with --select)');
   const horizon = o.horizon ?? (select === 'none' ? 5 : 100);
   mkdirSync(o.out, { recursive: true });
   const t0 = performance.now();
-  const penalty = { policyPenalty: o.policyPenalty ?? 'mopo', mobile: { beta: o.mobileBeta ?? 1, samples: 2 } } as const;
+  const penalty = { policyPenalty: o.policyPenalty ?? 'mopo', mobile: { ...MOREC_DEFAULTS.mobile, ...(o.mobileBeta !== undefined ? { beta: o.mobileBeta } : {}) } } as const;
   const { agent, loop } = await trainMorec(data, { seed: o.seed, rollout: { select, horizon }, ...penalty, ...(o.rolloutStarts ? { rolloutBatch: o.rolloutStarts } : {}) }, {
     steps: o.steps, evalEvery: o.evalEvery, evalEpisodes: o.evalEpisodes, outDir: o.out, backend: o.backend, progress: 'auto',
     ...(o.modelRows ? { maxModelRows: o.modelRows } : {}),
