@@ -19,6 +19,7 @@ export type OrlErrorCode =
   | 'UNSAFE_PATH'
   | 'TOO_LARGE'
   | 'BACKEND'
+  | 'DATABASE'
   | 'UNSUPPORTED';
 
 export class OrlError extends Error {
