@@ -7,7 +7,9 @@ import { defineProject } from 'vitest/config';
 export function orlProject(name: string, testTimeout = 120_000) {
   return defineProject({
     resolve: { conditions: ['source', 'module', 'node', 'default'] },
-    ssr: { resolve: { conditions: ['source', 'node', 'import', 'default'], externalConditions: ['source'] } },
+    // No 'import' condition here: it would reach CommonJS dependencies too (pg's require('pg-pool') would get an ES
+    // module namespace and fail).
+    ssr: { resolve: { conditions: ['source', 'node', 'default'], externalConditions: ['source'] } },
     test: {
       name,
       include: ['test/**/*.test.ts'],

@@ -6,6 +6,7 @@ import { imputeCmd } from './commands/impute.js';
 import { trainCmd, evalCmd } from './commands/train.js';
 import { pipelineCmd } from './commands/pipeline.js';
 import { reportCmd } from './commands/report.js';
+import { gridReportCmd, gridRunCmd, gridStatusCmd, gridWorkerCmd } from './commands/grid.js';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -17,7 +18,26 @@ const num = (name: string) => (v: string) => {
   if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number`);
   return n;
 };
-const seeds = (v: string) => v.split(',').map((s) => int('seed')(s.trim()));
+const list = <T>(name: string, parse: (s: string) => T) => (v: string): T[] => {
+  const items = v.split(',').map((s) => s.trim());
+  if (items.some((s) => s === '')) throw new InvalidArgumentError(`${name}: empty item in '${v}'`);
+  return items.map(parse);
+};
+const seeds = list('seeds', int('seed'));
+const positive = (name: string) => (v: string) => {
+  const n = int(name)(v);
+  if (n < 1) throw new InvalidArgumentError(`${name} must be at least 1`);
+  return n;
+};
+const fraction = (name: string) => (v: string) => {
+  const n = num(name)(v);
+  if (!(n > 0 && n < 1)) throw new InvalidArgumentError(`${name} must be in (0, 1)`);
+  return n;
+};
+const oneOf = <T extends string>(name: string, allowed: readonly T[]) => (v: string): T => {
+  if (!allowed.includes(v as T)) throw new InvalidArgumentError(`${name}: '${v}' is not one of ${allowed.join(', ')}`);
+  return v as T;
+};
 const backend = new Option('--backend <name>', 'compute backend').choices(['auto', 'native', 'wasm', 'js']).default('auto');
 
 const program = new Command('orl')
@@ -118,6 +138,51 @@ program
   .description('render finished runs (a pipeline or grid folder) as report.html and report.md with plots')
   .argument('<dir>', 'folder containing result.json files')
   .action(reportCmd);
+
+
+const grid = program
+  .command('grid')
+  .description('experiment grids on PostgreSQL (embedded by default): enqueue cells, work them on any number of machines, report');
+const gridLocation = (c: Command) =>
+  c
+    .option('--name <name>', 'grid name (several grids can share a database)', 'paper')
+    .option('--dir <dir>', 'grid folder: artifacts (checkpoints) and the embedded database', 'runs/grid')
+    .option('--db <url>', 'postgres:// URL of a shared server (default: $ORL_GRID_DB, else an embedded server in --dir)');
+const gridSpec = (c: Command) =>
+  c
+    .addOption(new Option('--preset <preset>', "cells: the paper table, the label-budget curve, or only what the flags say").choices(['paper', 'label-budget', 'custom']).default('paper'))
+    .option('--datasets <list>', 'dataset names (suite names, D4RL names or paths)', list('datasets', String))
+    .option('--algos <list>', 'td3bc,iql', list('algos', oneOf('algos', ['td3bc', 'iql'] as const)))
+    .option('--conditions <list>', 'all,labelled,imputed', list('conditions', oneOf('conditions', ['all', 'labelled', 'imputed'] as const)))
+    .option('--seeds <list>', 'comma-separated seeds (default 0,1,2)', seeds)
+    .option('--label-fractions <list>', 'labelled fractions, e.g. 0.001,0.01,0.1', list('label-fractions', fraction('label-fraction')))
+    .option('--steps <n>', 'gradient steps per run (protocol: 100000)', positive('steps'))
+    .option('--eval-every <n>', 'evaluate every n steps (protocol: 10000)', positive('eval-every'))
+    .option('--eval-episodes <n>', 'episodes per evaluation (protocol: 10)', positive('eval-episodes'))
+    .option('--scale <fraction>', "suite datasets: fraction of D4RL's size (protocol: 0.1)", (v) => {
+      const n = num('scale')(v);
+      if (!(n > 0 && n <= 1)) throw new InvalidArgumentError('scale must be in (0, 1]');
+      return n;
+    })
+    .addOption(new Option('--reward-features <f>', "reward-model inputs: (s, a) as the paper, or (s, a, s')").choices(['sa', 'sas']));
+gridLocation(gridSpec(grid.command('run').description('enqueue the cells and work them with local worker processes until all are done (resumes a stopped grid)')))
+  .option('--workers <n>', 'local worker processes (default: number of cores)', int('workers'))
+  .option('--threads <n>', 'kernel threads per worker (default: cores / workers)', positive('threads'))
+  .option('--max-attempts <n>', 'attempts per cell before it is marked failed', positive('max-attempts'), 3)
+  .option('--retry-failed', 'give failed cells a fresh set of attempts')
+  .option('--results <dir>', 'committed results folder: finished runs there are skipped; new ones are written there as they finish')
+  .option('--enqueue-only', 'only add the cells to the queue (workers elsewhere run them)')
+  .action(gridRunCmd);
+gridLocation(grid.command('worker').description('work the cells of a grid until none is queued or running (run one per machine or core)'))
+  .option('--max-cells <n>', 'stop after n cells', positive('max-cells'))
+  .option('--forever', 'keep polling when the queue is empty')
+  .action(gridWorkerCmd);
+gridLocation(grid.command('status').description('queued / running / done / failed cells, with an ETA'))
+  .option('--json', 'print JSON')
+  .action(gridStatusCmd);
+gridLocation(grid.command('report').description('export finished cells as result files and render report.html'))
+  .requiredOption('--out <dir>', 'results folder (runs/<key>.json, report.html, report.md)')
+  .action(gridReportCmd);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (isOrlError(err)) console.error(`orl: ${err.message} [${err.code}]`);

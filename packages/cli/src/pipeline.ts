@@ -40,6 +40,8 @@ export interface CellResult {
   /** Mean of the last three evaluations (less noisy than the final one on terminating tasks like hopper). */
   lastThreeMean?: number;
   rewardModel?: { fit: Omit<FitReport, 'epochs' | 'bestEpochs'>; impute: ImputeReport };
+  /** Step of the checkpoint this run continued from (null: trained from scratch in one go). */
+  resumedFrom?: number | null;
   seconds: number;
 }
 
@@ -113,14 +115,15 @@ export async function runCell(raw: Dataset, spec: CellSpec, outDir: string, log:
     ...(spec.backend ? { backend: spec.backend } : {}),
   };
   const algoConfig = { seed: spec.seed, ...spec.algoConfig };
-  const { agent } =
+  const { agent, loop } =
     spec.algo === 'td3bc'
       ? await trainTD3BC(data, algoConfig as Partial<TD3BCConfig>, common)
       : await trainIQL(data, { ...(algoConfig as Partial<IQLConfig>), rewardScale: rewardScale ?? 1 }, { ...common, normalizeReward: 'none' });
   savePolicy(agent.policy(), outDir);
-  const curve = readJsonl(join(outDir, 'metrics.jsonl'))
-    .filter((r) => r['eval/normalized_score'] !== undefined)
-    .map((r) => ({ step: r.step, score: r['eval/normalized_score']! }));
+  // One point per evaluated step (a run resumed after its last checkpoint may log the final evaluation twice).
+  const byStep = new Map<number, number>();
+  for (const r of readJsonl(join(outDir, 'metrics.jsonl'))) if (r['eval/normalized_score'] !== undefined) byStep.set(r.step, r['eval/normalized_score']);
+  const curve = [...byStep.entries()].sort((a, b) => a[0] - b[0]).map(([step, score]) => ({ step, score }));
   const result: CellResult = {
     algo: spec.algo,
     condition: spec.condition,
@@ -132,6 +135,7 @@ export async function runCell(raw: Dataset, spec: CellSpec, outDir: string, log:
     finalScore: curve.at(-1)?.score ?? NaN,
     lastThreeMean: curve.length ? mean(curve.slice(-3).map((p) => p.score)) : NaN,
     ...(rm ? { rewardModel: rm } : {}),
+    resumedFrom: loop.resumedFrom,
     seconds: (performance.now() - t0) / 1000,
   };
   writeFileSync(resultPath, JSON.stringify(result, null, 2));

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { OrlError } from '@orl/core';
 import { markdownTable, summarize, type CellResult, type PipelineSummary } from './pipeline.js';
 import { learningCurveSpec, renderChart } from './plots.js';
@@ -15,6 +15,10 @@ export function collectResults(dir: string): { dataset: string; cell: CellResult
       else if (name === 'result.json') {
         const cell = JSON.parse(readFileSync(p, 'utf8')) as CellResult & { dataset?: string };
         out.push({ dataset: cell.dataset ?? relative(dir, d).split(/[\\/]/)[0] ?? 'dataset', cell });
+      } else if (name.endsWith('.json') && relative(dir, p).startsWith(`runs${sep}`)) {
+        // A grid's result record (orl grid report / run --results): the cell's config beside its result.
+        const rec = JSON.parse(readFileSync(p, 'utf8')) as { cell?: { dataset: string }; result?: CellResult };
+        if (rec.cell && rec.result) out.push({ dataset: rec.cell.dataset, cell: rec.result });
       }
     }
   };
