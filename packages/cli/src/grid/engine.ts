@@ -200,6 +200,13 @@ export async function runGrid(loc: GridLocation, cells: GridCell[], options: Run
       child.on('exit', () => children.delete(child));
       return child;
     };
+    // Stopping the run stops its workers; their cells go back to the queue when the leases run out (resume later).
+    const stop = (signal: NodeJS.Signals) => {
+      for (const c of children) c.kill('SIGTERM');
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
     log(`starting ${workers} local worker${workers === 1 ? '' : 's'} × ${threads} kernel thread${threads === 1 ? '' : 's'}`);
     for (let i = 0; i < workers; i++) spawnWorker();
 
