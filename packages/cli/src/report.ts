@@ -3,6 +3,8 @@ import { join, relative, sep } from 'node:path';
 import { OrlError } from '@orl/core';
 import { markdownTable, summarize, type CellResult, type PipelineSummary } from './pipeline.js';
 import { learningCurveSpec, renderChart } from './plots.js';
+import { safeName } from './grid/cells.js';
+import { escapeHtml, mdTableToHtml } from './html.js';
 
 /** Finds every result.json under `dir` (a pipeline run or a grid). */
 export function collectResults(dir: string): { dataset: string; cell: CellResult }[] {
@@ -41,7 +43,7 @@ export async function renderReport(dir: string, outDir = dir): Promise<{ markdow
     const [dataset, algo] = k.split('|') as [string, 'td3bc' | 'iql'];
     summaries.push(summarize(dataset, algo, 0.01, Math.max(...cells.map((c) => c.steps)), cells));
     const title = `${dataset} · ${algo === 'td3bc' ? 'TD3+BC' : 'IQL'}`;
-    const files = await renderChart(learningCurveSpec(title, cells), join(outDir, `curve-${dataset}-${algo}`));
+    const files = await renderChart(learningCurveSpec(title, cells), join(outDir, `curve-${safeName(dataset)}-${algo}`));
     figures.push({ title, ...files });
   }
   const md = markdownTable(summaries);
@@ -50,16 +52,10 @@ export async function renderReport(dir: string, outDir = dir): Promise<{ markdow
 <style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}th:first-child,td:first-child,td:nth-child(2){text-align:left}figure{display:inline-block;margin:1em}</style></head><body>
 <h1>Imputed rewards — results</h1><p>Final D4RL normalized score, mean ± std over seeds. Paper averages (D4RL, 9 datasets × 2 algorithms): 68.51 imputed vs 9.19 labelled-only.</p>
 ${mdTableToHtml(md)}
-${figures.map((f) => `<figure>${readFileSync(f.svg, 'utf8')}<figcaption>${f.title}</figcaption></figure>`).join('\n')}
+${figures.map((f) => `<figure><img src="${escapeHtml(relative(outDir, f.svg))}" alt="${escapeHtml(f.title)}"><figcaption>${escapeHtml(f.title)}</figcaption></figure>`).join('\n')}
 </body></html>`;
   writeFileSync(join(outDir, 'report.md'), markdown);
   writeFileSync(join(outDir, 'report.html'), html);
   return { markdown: join(outDir, 'report.md'), html: join(outDir, 'report.html'), summaries };
 }
 
-function mdTableToHtml(md: string): string {
-  const rows = md.trim().split('\n').filter((l) => !/^\|-/.test(l));
-  return `<table>${rows
-    .map((l, i) => `<tr>${l.split('|').slice(1, -1).map((c) => (i === 0 ? `<th>${c.trim()}</th>` : `<td>${c.trim().replace(/\*\*(.+)\*\*/, '<b>$1</b>')}</td>`)).join('')}</tr>`)
-    .join('')}</table>`;
-}

@@ -2,7 +2,7 @@ import { OrlError } from '@orl/core';
 import { CONDITIONS, type Algo, type Condition } from '../pipeline.js';
 import { expandGrid, labelBudgetGrid, paperGrid, PAPER_DATASETS, PAPER_PROTOCOL, type GridCell } from '../grid/cells.js';
 import { exportResults, formatDuration, formatStatus, openGrid, runGrid, runGridWorker, type GridLocation } from '../grid/engine.js';
-import { renderReport } from '../report.js';
+import { renderPaperReport } from '../paper-report.js';
 
 export interface GridSpecOptions {
   preset: 'paper' | 'label-budget' | 'custom';
@@ -94,8 +94,8 @@ export async function gridReportCmd(o: GridLocationOptions & { out: string }): P
   } finally {
     await g.close();
   }
-  const r = await renderReport(o.out);
-  console.log(`wrote ${r.html} and ${r.markdown}`);
+  const r = await renderPaperReport(o.out);
+  console.log(`wrote ${r.html}, ${r.markdown} and ${r.table}`);
 }
 
 export { PAPER_DATASETS };
