@@ -1,7 +1,7 @@
 import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync, rmSync, readFileSync, existsSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
-import { OrlError } from '../errors.js';
-import { decodeState, encodeState, type StateDict } from '../serialize.js';
+// The package's own entry, not a relative path: @orl/core/node must share its classes (OrlError) with @orl/core.
+import { OrlError, decodeState, encodeState, type StateDict } from '@orl/core';
 
 /**
  * Writes a file atomically: data goes to a temporary file in the same folder, is fsync'ed, then renamed over the

@@ -1,8 +1,9 @@
-import type { Dataset } from '../dataset.js';
-import type { Agent, Policy } from '../interfaces.js';
-import { UniformSampler } from '../sampler.js';
-import type { StateValue } from '../serialize.js';
+import type { Dataset } from '@orl/core';
+import type { Agent, Policy } from '@orl/core';
+import type { StateValue } from '@orl/core';
 import { trainLoop, type TrainLoopResult } from './train.js';
+// The package's own entry, not a relative path: @orl/core/node must share its classes (OrlError) with @orl/core.
+import { UniformSampler } from '@orl/core';
 
 /** Options every offline algorithm's `train()` accepts. */
 export interface OfflineTrainOptions {

@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
-import type { Agent } from '../interfaces.js';
-import type { BatchSource } from '../sampler.js';
-import { OrlError } from '../errors.js';
-import type { StateDict, StateValue } from '../serialize.js';
+import type { Agent } from '@orl/core';
+import type { BatchSource } from '@orl/core';
+import type { StateDict, StateValue } from '@orl/core';
 import { loadState, saveState } from './fs.js';
 import { JsonlMetrics, type MetricRecord, type MetricsSink } from './metrics.js';
+// The package's own entry, not a relative path: @orl/core/node must share its classes (OrlError) with @orl/core.
+import { OrlError } from '@orl/core';
 
 export interface TrainLoopOptions {
   agent: Agent;
