@@ -9,12 +9,12 @@ import { reportCmd } from './commands/report.js';
 import { gridReportCmd, gridRunCmd, gridStatusCmd, gridWorkerCmd } from './commands/grid.js';
 
 const int = (name: string) => (v: string) => {
-  const n = Number(v);
+  const n = v.trim() === '' ? NaN : Number(v);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
   return n;
 };
 const num = (name: string) => (v: string) => {
-  const n = Number(v);
+  const n = v.trim() === '' ? NaN : Number(v);
   if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number`);
   return n;
 };
@@ -32,6 +32,11 @@ const positive = (name: string) => (v: string) => {
 const fraction = (name: string) => (v: string) => {
   const n = num(name)(v);
   if (!(n > 0 && n < 1)) throw new InvalidArgumentError(`${name} must be in (0, 1)`);
+  return n;
+};
+const scaleArg = (v: string) => {
+  const n = num('scale')(v);
+  if (!(n > 0 && n <= 1)) throw new InvalidArgumentError('scale must be in (0, 1]');
   return n;
 };
 const oneOf = <T extends string>(name: string, allowed: readonly T[]) => (v: string): T => {
@@ -52,8 +57,12 @@ datasets
   .description('run a policy in a MuJoCo task and record a D4RL-style HDF5 dataset')
   .requiredOption('--task <task>', 'hopper, walker2d or halfcheetah')
   .requiredOption('--policy <policy>', "shipped policy name (e.g. hopper-sac), path to an mlp-policy JSON, or 'random'")
-  .requiredOption('--transitions <n>', 'number of transitions', int('transitions'))
-  .option('--noise <scale>', "scale of the policy's own exploration noise (0 = deterministic)", num('noise'), 1)
+  .requiredOption('--transitions <n>', 'number of transitions', positive('transitions'))
+  .option('--noise <scale>', "scale of the policy's own exploration noise (0 = deterministic)", (v) => {
+    const n = num('noise')(v);
+    if (n < 0) throw new InvalidArgumentError('noise must be ≥ 0');
+    return n;
+  }, 1)
   .option('--seed <n>', 'seed', int('seed'), 0)
   .requiredOption('--out <file.hdf5>', 'output file (D4RL layout)')
   .option('--minari <dir>', 'also write a Minari dataset folder')
@@ -62,7 +71,7 @@ datasets
   .command('generate')
   .description('generate (or find cached) a suite dataset, e.g. hopper-medium')
   .argument('<name>', 'suite dataset name')
-  .option('--scale <fraction>', "fraction of the recipe's full size", num('scale'), 1)
+  .option('--scale <fraction>', "fraction of the recipe's full size", scaleArg, 1)
   .option('--seed <n>', 'seed', int('seed'), 0)
   .option('--force', 'regenerate even if cached')
   .action(generateCmd);
@@ -77,10 +86,10 @@ program
   .command('impute')
   .description('mask rewards to a labelled fraction, fit the reward model on the labelled rows and impute the rest')
   .requiredOption('--dataset <dataset>', 'suite name, D4RL name or path')
-  .option('--label-fraction <k>', 'fraction of transitions that keep their reward', num('label-fraction'), 0.01)
+  .option('--label-fraction <k>', 'fraction of transitions that keep their reward', fraction('label-fraction'), 0.01)
   .option('--seed <n>', 'seed of the mask and the model', int('seed'), 0)
-  .option('--ensemble <k>', 'number of reward models (std = uncertainty)', int('ensemble'), 1)
-  .option('--hidden <sizes>', 'hidden layer widths, e.g. 256,256', (v) => v.split(',').map(int('hidden')))
+  .option('--ensemble <k>', 'number of reward models (std = uncertainty)', positive('ensemble'), 1)
+  .option('--hidden <sizes>', 'hidden layer widths, e.g. 256,256', list('hidden', positive('hidden')))
   .requiredOption('--out <file.hdf5>', 'imputed dataset (D4RL layout; infos/reward_mask, infos/reward_std)')
   .addOption(backend)
   .action(imputeCmd);
@@ -91,17 +100,17 @@ program
   .argument('<algo>', 'td3bc, iql, morec or mopo')
   .requiredOption('--dataset <dataset>', 'suite name, D4RL name or path')
   .requiredOption('--out <dir>', 'run folder: metrics.jsonl, checkpoint.orl, policy.orl, tfjs/')
-  .option('--steps <n>', 'gradient steps', int('steps'), 1_000_000)
+  .option('--steps <n>', 'gradient steps', positive('steps'), 1_000_000)
   .option('--seed <n>', 'seed', int('seed'), 0)
   .addOption(new Option('--condition <c>', 'reward condition').choices(['all', 'labelled', 'imputed']).default('all'))
-  .option('--label-fraction <k>', 'labelled fraction for the labelled/imputed conditions', num('label-fraction'), 0.01)
-  .option('--eval-every <n>', 'evaluate every n steps', int('eval-every'), 5000)
-  .option('--eval-episodes <n>', 'episodes per evaluation', int('eval-episodes'), 10)
+  .option('--label-fraction <k>', 'labelled fraction for the labelled/imputed conditions', fraction('label-fraction'), 0.01)
+  .option('--eval-every <n>', 'evaluate every n steps', positive('eval-every'), 5000)
+  .option('--eval-episodes <n>', 'episodes per evaluation', positive('eval-episodes'), 10)
   .addOption(new Option('--select <rule>', 'morec: candidate selection by the dynamics reward').choices(['softmax', 'argmax', 'none']))
-  .option('--horizon <n>', 'morec/mopo: rollout horizon (default 100 with the filter, 5 without)', int('horizon'))
-  .option('--model-rows <n>', 'morec/mopo: fit the dynamics model on at most n transitions', int('model-rows'))
-  .option('--rollout-starts <n>', 'morec/mopo: rollout start states per round (default 2000)', int('rollout-starts'))
-  .option('--model-epochs <n>', 'morec/mopo: at most n dynamics-model epochs (default 200, early stopping)', int('model-epochs'))
+  .option('--horizon <n>', 'morec/mopo: rollout horizon (default 100 with the filter, 5 without)', positive('horizon'))
+  .option('--model-rows <n>', 'morec/mopo: fit the dynamics model on at most n transitions', positive('model-rows'))
+  .option('--rollout-starts <n>', 'morec/mopo: rollout start states per round (default 2000)', positive('rollout-starts'))
+  .option('--model-epochs <n>', 'morec/mopo: at most n dynamics-model epochs (default 200, early stopping)', positive('model-epochs'))
   .option('--reward-steps <n>', 'morec: adversarial dynamics-reward steps (default 2000)', int('reward-steps'))
   .addOption(new Option('--policy-penalty <p>', "morec/mopo: MOPO's uncertainty penalty or MOBILE's Bellman-inconsistency penalty").choices(['mopo', 'mobile']))
   .option('--mobile-beta <b>', "MOBILE's penalty coefficient β (default 1)", num('mobile-beta'))
@@ -113,7 +122,7 @@ program
   .description('evaluate a saved policy (policy.orl) in a MuJoCo task')
   .requiredOption('--policy <file>', 'policy.orl written by `orl train`')
   .requiredOption('--task <task>', 'hopper, walker2d or halfcheetah')
-  .option('--episodes <n>', 'episodes', int('episodes'), 10)
+  .option('--episodes <n>', 'episodes', positive('episodes'), 10)
   .option('--seed <n>', 'seed of the first episode', int('seed'), 0)
   .option('--render <file.svg>', 'also render the first episode as an animated SVG')
   .action(evalCmd);
@@ -122,13 +131,13 @@ program
   .command('pipeline')
   .description("the paper's experiment: all true rewards vs labelled only vs labelled + imputed")
   .requiredOption('--dataset <dataset>', 'suite name, D4RL name or path')
-  .option('--label-fraction <k>', 'labelled fraction', num('label-fraction'), 0.01)
+  .option('--label-fraction <k>', 'labelled fraction', fraction('label-fraction'), 0.01)
   .addOption(new Option('--algo <algo>', 'algorithm').choices(['td3bc', 'iql']).default('td3bc'))
-  .option('--steps <n>', 'gradient steps per run', int('steps'), 100_000)
+  .option('--steps <n>', 'gradient steps per run', positive('steps'), 100_000)
   .option('--seeds <list>', 'comma-separated seeds', seeds, [0])
-  .option('--eval-every <n>', 'evaluate every n steps', int('eval-every'), 5000)
-  .option('--eval-episodes <n>', 'episodes per evaluation', int('eval-episodes'), 10)
-  .option('--scale <fraction>', 'suite datasets: fraction of full size', num('scale'), 1)
+  .option('--eval-every <n>', 'evaluate every n steps', positive('eval-every'), 5000)
+  .option('--eval-episodes <n>', 'episodes per evaluation', positive('eval-episodes'), 10)
+  .option('--scale <fraction>', 'suite datasets: fraction of full size', scaleArg, 1)
   .option('--out <dir>', 'output folder', 'runs/pipeline')
   .addOption(backend)
   .action(pipelineCmd);
@@ -159,11 +168,7 @@ const gridSpec = (c: Command) =>
     .option('--steps <n>', 'gradient steps per run (protocol: 100000)', positive('steps'))
     .option('--eval-every <n>', 'evaluate every n steps (protocol: 10000)', positive('eval-every'))
     .option('--eval-episodes <n>', 'episodes per evaluation (protocol: 10)', positive('eval-episodes'))
-    .option('--scale <fraction>', "suite datasets: fraction of D4RL's size (protocol: 0.1)", (v) => {
-      const n = num('scale')(v);
-      if (!(n > 0 && n <= 1)) throw new InvalidArgumentError('scale must be in (0, 1]');
-      return n;
-    })
+    .option('--scale <fraction>', "suite datasets: fraction of D4RL's size (protocol: 0.1)", scaleArg)
     .addOption(new Option('--reward-features <f>', "reward-model inputs: (s, a) as the paper, or (s, a, s')").choices(['sa', 'sas']));
 gridLocation(gridSpec(grid.command('run').description('enqueue the cells and work them with local worker processes until all are done (resumes a stopped grid)')))
   .option('--workers <n>', 'local worker processes (default: number of cores)', int('workers'))

@@ -59,3 +59,27 @@ describe('orl datasets / impute', () => {
     expect(execFileSync(process.execPath, [join(import.meta.dirname, '..', 'scripts', 'gen-grid.mjs'), '--check'], { encoding: 'utf8' })).toContain('current');
   });
 });
+
+describe('arguments are validated before any work', () => {
+  it.each([
+    [['train', 'td3bc', '--dataset', 'hopper-medium', '--out', 'x', '--steps', '0'], /steps must be at least 1/],
+    [['train', 'td3bc', '--dataset', 'hopper-medium', '--out', 'x', '--steps', ''], /steps must be a non-negative integer/],
+    [['train', 'td3bc', '--dataset', 'hopper-medium', '--out', 'x', '--label-fraction', '1.5'], /label-fraction must be in \(0, 1\)/],
+    [['train', 'td3bc', '--dataset', 'hopper-medium', '--out', 'x', '--eval-episodes', '0'], /eval-episodes must be at least 1/],
+    [['pipeline', '--dataset', 'hopper-medium', '--seeds', '0,,1'], /seeds: empty item/],
+    [['pipeline', '--dataset', 'hopper-medium', '--scale', '-0.1'], /scale must be in \(0, 1\]/],
+    [['pipeline', '--dataset', 'hopper-medium', '--scale', '0'], /scale must be in \(0, 1\]/],
+    [['pipeline', '--dataset', 'hopper-medium', '--label-fraction', '0'], /label-fraction must be in \(0, 1\)/],
+    [['datasets', 'collect', '--task', 'hopper', '--policy', 'random', '--transitions', '0', '--out', 'x.hdf5'], /transitions must be at least 1/],
+    [['datasets', 'collect', '--task', 'hopper', '--policy', 'random', '--transitions', '10', '--noise', '-1', '--out', 'x.hdf5'], /noise must be ≥ 0/],
+    [['impute', '--dataset', 'hopper-medium', '--hidden', '64,,64', '--out', 'x.hdf5'], /hidden: empty item/],
+    [['grid', 'run', '--algos', 'td3bc,cql'], /algos: 'cql' is not one of td3bc, iql/],
+  ])('orl %s', (args, message) => {
+    const t0 = performance.now();
+    const r = orl(...(args as string[]));
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(message as RegExp);
+    expect(performance.now() - t0).toBeLessThan(20_000); // refused at parse time, no dataset generated or loaded
+    expect(existsSync(join(dir, 'x'))).toBe(false);
+  });
+});
