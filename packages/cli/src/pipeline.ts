@@ -119,7 +119,7 @@ export async function runCell(raw: Dataset, spec: CellSpec, outDir: string, log:
     spec.algo === 'td3bc'
       ? await trainTD3BC(data, algoConfig as Partial<TD3BCConfig>, common)
       : await trainIQL(data, { ...(algoConfig as Partial<IQLConfig>), rewardScale: rewardScale ?? 1 }, { ...common, normalizeReward: 'none' });
-  savePolicy(agent.policy(), outDir);
+  savePolicy(agent.policy(), outDir, task);
   // One point per evaluated step (a run resumed after its last checkpoint may log the final evaluation twice).
   const byStep = new Map<number, number>();
   for (const r of readJsonl(join(outDir, 'metrics.jsonl'))) if (r['eval/normalized_score'] !== undefined) byStep.set(r.step, r['eval/normalized_score']);
@@ -178,8 +178,9 @@ export function markdownTable(rows: PipelineSummary[]): string {
   return lines.join('\n') + '\n';
 }
 
-/** Writes policy.orl (project format) and tfjs/model.json + tfjs/weights.bin (TensorFlow.js LayersModel). */
-export function savePolicy(policy: MlpPolicy, outDir: string): void {
+/** Writes policy.orl (project format, with the task it was trained for) and tfjs/model.json + tfjs/weights.bin. */
+export function savePolicy(policy: MlpPolicy, outDir: string, task?: string): void {
+  if (task !== undefined) policy.task = task;
   writeFileAtomic(join(outDir, 'policy.orl'), policy.encode());
   const { modelJson, weights } = policy.exportTfjs();
   writeFileAtomic(join(outDir, 'tfjs', 'model.json'), JSON.stringify(modelJson));

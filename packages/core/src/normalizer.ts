@@ -63,7 +63,14 @@ export class StateNormalizer {
     return { mean: Array.from(this.mean), std: Array.from(this.std), eps: this.eps };
   }
 
+  /** Rebuilds a normalizer from saved statistics, refusing anything a file could get wrong (sizes, non-finite values). */
   static fromJSON(j: { mean: ArrayLike<number>; std: ArrayLike<number>; eps: number }): StateNormalizer {
-    return new StateNormalizer(Float32Array.from(j.mean), Float32Array.from(j.std), j.eps);
+    const isList = (v: unknown) => ArrayBuffer.isView(v) || Array.isArray(v);
+    if (!j || typeof j !== 'object' || !isList(j.mean) || !isList(j.std)) throw new OrlError('FORMAT', 'normalizer: mean and std must be arrays');
+    const mean = Float32Array.from(j.mean);
+    const std = Float32Array.from(j.std);
+    if (!mean.every(Number.isFinite) || !std.every((x) => Number.isFinite(x) && x >= 0)) throw new OrlError('NON_FINITE', 'normalizer: mean/std must be finite (std ≥ 0)');
+    if (!(typeof j.eps === 'number' && Number.isFinite(j.eps) && j.eps >= 0)) throw new OrlError('FORMAT', `normalizer: bad eps ${String(j.eps)}`);
+    return new StateNormalizer(mean, std, j.eps);
   }
 }

@@ -74,45 +74,74 @@ export function encodeState(state: StateDict): Uint8Array {
   return out;
 }
 
+/** Limits of the decoder: a file may be hostile, so nothing it declares is trusted before it is checked. */
+const MAX_HEADER_BYTES = 64 << 20;
+const MAX_DEPTH = 64;
+const MAX_NODES = 1_000_000;
+
 export function decodeState(bytes: Uint8Array, source = 'state'): StateDict {
-  if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
-    throw new OrlError('FORMAT', `${source}: not an orl-state file (bad magic)`, { source });
-  }
+  const fail = (m: string, cause?: unknown): never => {
+    throw new OrlError('FORMAT', `${source}: ${m}`, { source }, cause === undefined ? undefined : { cause });
+  };
+  if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) fail('not an orl-state file (bad magic)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const hlen = view.getUint32(8, true);
-  if (12 + hlen > bytes.length) throw new OrlError('FORMAT', `${source}: truncated header (${hlen} bytes declared, ${bytes.length - 12} present)`, { source });
-  let header: { format: string; tree: unknown; tensors: { dtype: DType; byteOffset: number; length: number }[] };
+  if (hlen > MAX_HEADER_BYTES) fail(`header of ${hlen} bytes is larger than the ${MAX_HEADER_BYTES >> 20} MiB limit`);
+  if (12 + hlen > bytes.length) fail(`truncated header (${hlen} bytes declared, ${bytes.length - 12} present)`);
+  let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + hlen)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(12, 12 + hlen)));
   } catch (cause) {
-    throw new OrlError('FORMAT', `${source}: header is not valid JSON`, { source }, { cause });
+    fail('header is not valid UTF-8 JSON', cause);
   }
-  if (header.format !== 'orl-state/1') throw new OrlError('FORMAT', `${source}: unknown format '${header.format}'`, { source });
+  const h = header as { format?: unknown; tree?: unknown; tensors?: unknown };
+  if (h === null || typeof h !== 'object' || Array.isArray(h)) fail('header is not a JSON object');
+  if (h.format !== 'orl-state/1') fail(`unknown format '${String(h.format).slice(0, 40)}'`);
+  if (!Array.isArray(h.tensors)) fail('header has no tensor table');
   const dataStart = Math.ceil((12 + hlen) / 8) * 8;
-  const arrays = header.tensors.map((t, i) => {
-    const ctor = DTYPES[t.dtype];
-    if (!ctor) throw new OrlError('FORMAT', `${source}: tensor ${i} has unknown dtype '${t.dtype}'`, { source });
-    const start = dataStart + t.byteOffset;
-    const end = start + t.length * ctor.BYTES_PER_ELEMENT;
-    if (end > bytes.length) throw new OrlError('FORMAT', `${source}: tensor ${i} runs past the end of the data (truncated file?)`, { source });
-    // Copy so the result owns aligned memory independent of `bytes`.
+  const arrays = (h.tensors as unknown[]).map((t, i) => {
+    const d = t as { dtype?: unknown; byteOffset?: unknown; length?: unknown };
+    if (d === null || typeof d !== 'object') return fail(`tensor ${i} is not an object`);
+    if (typeof d.dtype !== 'string' || !Object.hasOwn(DTYPES, d.dtype)) return fail(`tensor ${i} has unknown dtype '${String(d.dtype).slice(0, 20)}'`);
+    if (!Number.isSafeInteger(d.byteOffset) || (d.byteOffset as number) < 0 || (d.byteOffset as number) % 8 !== 0) return fail(`tensor ${i} has a bad byte offset`);
+    if (!Number.isSafeInteger(d.length) || (d.length as number) < 0) return fail(`tensor ${i} has a bad length`);
+    const ctor = DTYPES[d.dtype as DType];
+    const start = dataStart + (d.byteOffset as number);
+    const end = start + (d.length as number) * ctor.BYTES_PER_ELEMENT;
+    if (end > bytes.length) return fail(`tensor ${i} runs past the end of the data (truncated file?)`);
+    // Copy so the result owns aligned memory independent of `bytes` (bounded by the file's own size).
     const copy = new Uint8Array(end - start);
     copy.set(bytes.subarray(start, end));
     return new ctor(copy.buffer);
   });
-  const revive = (v: unknown): StateValue => {
-    if (Array.isArray(v)) return v.map(revive);
+  let nodes = 0;
+  const revive = (v: unknown, depth: number): StateValue => {
+    if (++nodes > MAX_NODES) fail(`more than ${MAX_NODES} values in the header`);
+    if (depth > MAX_DEPTH) fail(`nested deeper than ${MAX_DEPTH} levels`);
+    if (Array.isArray(v)) return v.map((x) => revive(x, depth + 1));
     if (v !== null && typeof v === 'object') {
       const o = v as Record<string, unknown>;
-      if (typeof o.$tensor === 'number') return arrays[o.$tensor]!;
-      if (typeof o.$number === 'string') return Number(o.$number);
+      if ('$tensor' in o) {
+        const i = o.$tensor;
+        if (!Number.isInteger(i) || (i as number) < 0 || (i as number) >= arrays.length) fail(`reference to tensor ${String(i)} of ${arrays.length}`);
+        return arrays[i as number]!;
+      }
+      if ('$number' in o) {
+        if (o.$number !== 'NaN' && o.$number !== 'Infinity' && o.$number !== '-Infinity') fail(`bad special number '${String(o.$number).slice(0, 20)}'`);
+        return Number(o.$number);
+      }
       const out: Record<string, StateValue> = {};
-      for (const [k, x] of Object.entries(o)) out[k] = revive(x);
+      for (const [k, x] of Object.entries(o)) {
+        if (k === '__proto__') fail("a key named '__proto__'");
+        out[k] = revive(x, depth + 1);
+      }
       return out;
     }
     return v as StateValue;
   };
-  return revive(header.tree) as StateDict;
+  const tree = revive(h.tree, 0);
+  if (tree === null || typeof tree !== 'object' || Array.isArray(tree) || ArrayBuffer.isView(tree)) fail('the state is not an object');
+  return tree as StateDict;
 }
 
 /** Reads a typed array of the expected kind from a state dict, with a FORMAT error naming the key otherwise. */

@@ -67,7 +67,8 @@ export const RECIPES: Record<string, Recipe> = Object.fromEntries(
 export const SUITE_NAMES = Object.keys(RECIPES);
 
 export function recipe(name: string): Recipe {
-  const r = RECIPES[name.replace(/-v\d+$/, '')];
+  const key = name.replace(/-v\d+$/, '');
+  const r = Object.hasOwn(RECIPES, key) ? RECIPES[key] : undefined;
   if (!r) throw new OrlError('UNKNOWN_NAME', `unknown suite dataset '${name}' (known: ${SUITE_NAMES.join(', ')})`, { name });
   return r;
 }

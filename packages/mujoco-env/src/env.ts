@@ -13,7 +13,7 @@ export interface EnvOptions {
 /** Resolves 'hopper', 'Hopper-v4', 'hopper-medium-v2', 'half_cheetah'… to a task; unknown names are UNKNOWN_NAME. */
 export function resolveTask(name: string): Task {
   const t = taskOf(name);
-  if (!(t in TASKS)) throw new OrlError('UNKNOWN_NAME', `unknown task '${name}' (known: ${Object.keys(TASKS).join(', ')})`, { name });
+  if (!Object.hasOwn(TASKS, t)) throw new OrlError('UNKNOWN_NAME', `unknown task '${name}' (known: ${Object.keys(TASKS).join(', ')})`, { name });
   return t as Task;
 }
 

@@ -8,11 +8,23 @@ export function mlpState(net: MLP): StateDict {
   return { format: 'orl-mlp/1', sizes: [...net.sizes], activations: [...net.activations], params: net.getParams() };
 }
 
+/** Widths and depth a saved network may declare (checked before anything is allocated). */
+const MAX_WIDTH = 1 << 16;
+const MAX_LAYERS = 64;
+
 export function mlpFromState(engine: Engine, s: StateDict): MLP {
-  if (s.format !== 'orl-mlp/1' || !Array.isArray(s.sizes) || !Array.isArray(s.activations) || !(s.params instanceof Float32Array)) {
+  if (!s || typeof s !== 'object' || s.format !== 'orl-mlp/1' || !Array.isArray(s.sizes) || !Array.isArray(s.activations) || !(s.params instanceof Float32Array)) {
     throw new OrlError('FORMAT', 'not an orl-mlp/1 state');
   }
-  const net = new MLP(engine, { sizes: s.sizes as number[], activations: s.activations as Activation[] });
+  const sizes = s.sizes as unknown[];
+  if (sizes.length < 2 || sizes.length > MAX_LAYERS + 1 || !sizes.every((x) => Number.isInteger(x) && (x as number) >= 1 && (x as number) <= MAX_WIDTH)) {
+    throw new OrlError('FORMAT', `orl-mlp/1: layer sizes must be 2–${MAX_LAYERS + 1} integers in [1, ${MAX_WIDTH}]`);
+  }
+  let expected = 0;
+  for (let l = 0; l + 1 < sizes.length; l++) expected += (sizes[l] as number) * (sizes[l + 1] as number) + (sizes[l + 1] as number);
+  if (expected !== s.params.length) throw new OrlError('SHAPE_MISMATCH', `orl-mlp/1: sizes [${sizes.join(', ')}] need ${expected} parameters, the file has ${s.params.length}`);
+  if (!s.params.every(Number.isFinite)) throw new OrlError('NON_FINITE', 'orl-mlp/1: the parameters contain NaN or Infinity');
+  const net = new MLP(engine, { sizes: sizes as number[], activations: s.activations as Activation[] });
   net.setParams(s.params);
   return net;
 }

@@ -11,11 +11,16 @@ export class MlpPolicy implements Policy {
   readonly obsDim: number;
   readonly actDim: number;
 
+  /** The task the policy was trained for (saved with it; `orl eval` refuses another task). */
+  task: string | undefined;
+
   constructor(
     readonly actor: MLP,
     readonly normalizer: StateNormalizer,
     readonly maxAction = 1,
+    task?: string,
   ) {
+    this.task = task;
     this.obsDim = actor.inDim;
     this.actDim = actor.outDim;
     if (normalizer.dim !== this.obsDim) throw new OrlError('SHAPE_MISMATCH', `normalizer has ${normalizer.dim} dims, actor input ${this.obsDim}`);
@@ -46,8 +51,21 @@ export class MlpPolicy implements Policy {
     return exportTfjs(this.actor, { normalizer: this.normalizer, name });
   }
 
+  /** Raises a typed error unless this policy fits `task` with these spaces (a walker2d policy must not run on halfcheetah). */
+  checkTask(task: string, obsDim: number, actDim: number): void {
+    if (this.task !== undefined && this.task !== task) throw new OrlError('INVALID_ARGUMENT', `this policy was trained for ${this.task}, not ${task}`, { policyTask: this.task, task });
+    if (obsDim !== this.obsDim || actDim !== this.actDim) throw new OrlError('SHAPE_MISMATCH', `policy maps ${this.obsDim} → ${this.actDim} values; ${task} has ${obsDim} observations and ${actDim} actions`);
+  }
+
   stateDict(): StateDict {
-    return { format: 'orl-policy/1', actor: mlpState(this.actor), normalizer: this.normalizer.toJSON(), maxAction: this.maxAction };
+    return {
+      format: 'orl-policy/1',
+      actor: mlpState(this.actor),
+      normalizer: this.normalizer.toJSON(),
+      maxAction: this.maxAction,
+      spaces: { observation: this.obsDim, action: this.actDim },
+      ...(this.task !== undefined ? { task: this.task } : {}),
+    };
   }
 
   /** The project's own policy format (`orl-state/1` container). */
@@ -56,8 +74,22 @@ export class MlpPolicy implements Policy {
   }
 
   static fromState(engine: Engine, s: StateDict): MlpPolicy {
-    if (s.format !== 'orl-policy/1') throw new OrlError('FORMAT', `not an orl-policy/1 state (format: ${String(s.format)})`);
-    return new MlpPolicy(mlpFromState(engine, s.actor as StateDict), StateNormalizer.fromJSON(s.normalizer as never), s.maxAction as number);
+    if (s.format !== 'orl-policy/1') throw new OrlError('FORMAT', `not an orl-policy/1 state (format: ${String(s.format).slice(0, 40)})`);
+    const maxAction = s.maxAction;
+    if (typeof maxAction !== 'number' || !Number.isFinite(maxAction) || maxAction <= 0) throw new OrlError('FORMAT', `orl-policy/1: bad maxAction ${String(maxAction)}`);
+    if (s.task !== undefined && (typeof s.task !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(s.task))) throw new OrlError('FORMAT', 'orl-policy/1: bad task name');
+    const normalizer = StateNormalizer.fromJSON(s.normalizer as never);
+    const actor = mlpFromState(engine, s.actor as StateDict);
+    const spaces = s.spaces as { observation?: unknown; action?: unknown } | undefined;
+    if (spaces !== undefined && (spaces?.observation !== actor.inDim || spaces?.action !== actor.outDim)) {
+      actor.dispose();
+      throw new OrlError('SHAPE_MISMATCH', `orl-policy/1: declared spaces ${JSON.stringify(spaces).slice(0, 60)} do not match the network ${actor.inDim} → ${actor.outDim}`);
+    }
+    if (normalizer.dim !== actor.inDim) {
+      actor.dispose();
+      throw new OrlError('SHAPE_MISMATCH', `orl-policy/1: normalizer has ${normalizer.dim} dims, the network ${actor.inDim} inputs`);
+    }
+    return new MlpPolicy(actor, normalizer, maxAction, s.task as string | undefined);
   }
 
   static decode(engine: Engine, bytes: Uint8Array): MlpPolicy {

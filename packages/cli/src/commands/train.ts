@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Dataset, OrlError, toTransitions } from '@orl/core';
 import { maskRewards } from '@orl/d4rl-loader';
 import { MOREC_DEFAULTS, trainMorec } from '@orl/morec';
-import { evaluate, makeEnv, renderEpisodeSvg } from '@orl/mujoco-env';
+import { TASKS, evaluate, makeEnv, renderEpisodeSvg, resolveTask } from '@orl/mujoco-env';
 import { MlpPolicy, createEngine, type BackendChoice } from '@orl/nn';
 import { loadDataset } from '../data.js';
 import { runCell, savePolicy, type Algo, type Condition } from '../pipeline.js';
@@ -56,7 +56,7 @@ async function trainModelBased(algo: 'morec' | 'mopo', raw: Dataset, o: TrainCmd
     ...(o.rewardSteps ? { dynamicsReward: { steps: o.rewardSteps } } : {}),
     log: (m) => console.error(m),
   });
-  savePolicy(agent.policy(), o.out);
+  savePolicy(agent.policy(), o.out, typeof data.metadata.task === 'string' ? data.metadata.task : undefined);
   const score = loop.lastEval?.['eval/normalized_score'];
   console.log(`${algo} on ${o.dataset} (${o.condition}, select ${select}, horizon ${horizon}, ${penalty.policyPenalty} penalty): final normalized score ${score?.toFixed(1) ?? 'n/a'} after ${loop.step} steps (${((performance.now() - t0) / 1000).toFixed(0)} s); policy in ${o.out}/policy.orl and ${o.out}/tfjs/`);
 }
@@ -69,6 +69,8 @@ export async function evalCmd(o: { policy: string; task: string; episodes: numbe
     throw new OrlError('NOT_FOUND', `cannot read policy file ${o.policy}`);
   }
   const policy = MlpPolicy.decode(createEngine({ notice: false }), bytes);
+  const task = resolveTask(o.task);
+  policy.checkTask(task, TASKS[task].obsDim, TASKS[task].actDim);
   const r = await evaluate(policy, { task: o.task, episodes: o.episodes, seed: o.seed });
   if (o.render) {
     const env = await makeEnv(o.task);
