@@ -114,6 +114,7 @@ program
   .option('--reward-steps <n>', 'morec: adversarial dynamics-reward steps (default 2000)', int('reward-steps'))
   .addOption(new Option('--policy-penalty <p>', "morec/mopo: MOPO's uncertainty penalty or MOBILE's Bellman-inconsistency penalty").choices(['mopo', 'mobile']))
   .option('--mobile-beta <b>', "MOBILE's penalty coefficient β (default 1)", num('mobile-beta'))
+  .option('--fresh', 'start over in --out (a folder holding another run is refused otherwise)')
   .addOption(backend)
   .action(trainCmd);
 
@@ -139,6 +140,7 @@ program
   .option('--eval-episodes <n>', 'episodes per evaluation', positive('eval-episodes'), 10)
   .option('--scale <fraction>', 'suite datasets: fraction of full size', scaleArg, 1)
   .option('--out <dir>', 'output folder', 'runs/pipeline')
+  .option('--fresh', 'start every run over (a folder holding another run is refused otherwise)')
   .addOption(backend)
   .action(pipelineCmd);
 

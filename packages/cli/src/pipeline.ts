@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Dataset, OrlError, mean, std, toTransitions, inferTask } from '@orl/core';
 import { readJsonl } from '@orl/core/node';
@@ -89,15 +90,55 @@ function labelledRewardScale(masked: Dataset): number {
   return spread > 0 ? 1 / spread : 1; // ≈ 1000 / (1000 · spread of one step's reward)
 }
 
-/** Trains one cell (algorithm × condition × seed) into `outDir` (resumable) and writes result.json. */
-export async function runCell(raw: Dataset, spec: CellSpec, outDir: string, log: (m: string) => void = () => undefined): Promise<CellResult> {
+/**
+ * What a run folder holds a run of: the dataset (size, shapes and a hash of a strided sample of its columns) and the
+ * settings (everything but the step count, so a run may be extended). Stored as run.json and checked on every reuse.
+ */
+export function runIdentity(raw: Dataset, spec: CellSpec): Record<string, unknown> {
+  const h = createHash('sha256');
+  h.update(JSON.stringify([raw.size, raw.obsDim, raw.actDim]));
+  const stride = Math.max(1, Math.floor(raw.size / 4096));
+  for (let i = 0; i < raw.size; i += stride) {
+    h.update(new Uint8Array(raw.observations.buffer, raw.observations.byteOffset + i * raw.obsDim * 4, raw.obsDim * 4));
+    h.update(new Uint8Array(raw.actions.buffer, raw.actions.byteOffset + i * raw.actDim * 4, raw.actDim * 4));
+    h.update(new Uint8Array(Float32Array.of(raw.rewards[i]!, raw.terminals[i]!, raw.timeouts[i]!).buffer));
+  }
+  const { steps: _steps, progress: _progress, backend: _backend, ...settings } = spec;
+  return { dataset: { rows: raw.size, obsDim: raw.obsDim, actDim: raw.actDim, sha256: h.digest('hex').slice(0, 16) }, settings };
+}
+
+/**
+ * Trains one cell (algorithm × condition × seed) into `outDir` (resumable) and writes result.json. A folder holding a
+ * run of another dataset or configuration is refused (`fresh` clears it); `adoptUnrecorded` accepts a folder from
+ * before run.json existed (the grid's folders are named by their config hash, so they cannot hold another run).
+ */
+export async function runCell(raw: Dataset, spec: CellSpec, outDir: string, log: (m: string) => void = () => undefined, options: { fresh?: boolean; adoptUnrecorded?: boolean } = {}): Promise<CellResult> {
   const resultPath = join(outDir, 'result.json');
+  const identityPath = join(outDir, 'run.json');
+  const identity = runIdentity(raw, spec);
+  if (options.fresh && existsSync(outDir)) {
+    for (const f of ['result.json', 'run.json', 'checkpoint.orl', 'metrics.jsonl', 'policy.orl']) rmSync(join(outDir, f), { force: true });
+  }
+  if (existsSync(identityPath)) {
+    let recorded: unknown;
+    try {
+      recorded = JSON.parse(readFileSync(identityPath, 'utf8'));
+    } catch {
+      throw new OrlError('CHECKPOINT', `${identityPath} is unreadable: use another output folder, or --fresh to start over`, { path: identityPath });
+    }
+    if (JSON.stringify(recorded) !== JSON.stringify(identity)) {
+      throw new OrlError('CHECKPOINT', `${outDir} holds a run of another dataset or configuration: use another output folder, or --fresh to start over`, { path: outDir, recorded, now: identity });
+    }
+  } else if (!options.adoptUnrecorded && (existsSync(join(outDir, 'checkpoint.orl')) || existsSync(resultPath))) {
+    throw new OrlError('CHECKPOINT', `${outDir} holds a run without a record of its dataset and settings: use another output folder, or --fresh to start over`, { path: outDir });
+  }
   if (existsSync(resultPath)) {
     const r = JSON.parse(readFileSync(resultPath, 'utf8')) as CellResult;
     if (r.steps === spec.steps) return r;
   }
   const t0 = performance.now();
   mkdirSync(outDir, { recursive: true });
+  writeFileAtomic(identityPath, JSON.stringify(identity, null, 1));
   const task = inferTask(raw);
   if (!task) throw new OrlError('INVALID_ARGUMENT', 'cannot tell which task the dataset belongs to (metadata has no task/env name)');
   const { data, rows, rewardScale, rm } = conditionData(raw, spec, log);

@@ -83,3 +83,29 @@ describe('arguments are validated before any work', () => {
     expect(existsSync(join(dir, 'x'))).toBe(false);
   });
 });
+
+describe('run folders remember what they hold', () => {
+  it('refuses to continue a run with another dataset or settings, and --fresh starts over', () => {
+    const a = join(dir, 'rf-a.hdf5');
+    const b = join(dir, 'rf-b.hdf5');
+    for (const [file, seed] of [[a, '1'], [b, '2']] as const) {
+      const c = orl('datasets', 'collect', '--task', 'hopper', '--policy', 'random', '--transitions', '1500', '--seed', seed, '--out', file);
+      expect(c.status, c.stderr).toBe(0);
+    }
+    const out = join(dir, 'rf-run');
+    const train = (file: string, ...extra: string[]) => orl('train', 'td3bc', '--dataset', file, '--out', out, '--steps', '40', '--eval-every', '20', '--eval-episodes', '1', ...extra);
+    expect(train(a).status).toBe(0);
+    const other = train(b);
+    expect(other.status).toBe(1);
+    expect(other.stderr).toMatch(/holds a run of another dataset or configuration.*\[CHECKPOINT\]/);
+    const seed = train(a, '--seed', '3');
+    expect(seed.stderr).toMatch(/another dataset or configuration/);
+    const fresh = train(b, '--fresh');
+    expect(fresh.status, fresh.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).dataset.rows).toBe(1500);
+    // The same dataset and settings with more steps extends the run.
+    const more = train(b, '--steps', '60');
+    expect(more.status, more.stderr).toBe(0);
+    expect(more.stdout).toMatch(/after 60 steps/);
+  }, 120_000);
+});

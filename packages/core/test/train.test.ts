@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -116,5 +116,37 @@ describe('trainLoop', () => {
     const data = toyData();
     await trainLoop({ agent: new ToyAgent(), sampler: new UniformSampler(data, 8, 1), steps: 10, outDir: out, progress: false, runInfo: { lr: 1 } });
     await expect(trainLoop({ agent: new ToyAgent(), sampler: new UniformSampler(data, 8, 1), steps: 20, outDir: out, progress: false, runInfo: { lr: 2 } })).rejects.toMatchObject({ code: 'CHECKPOINT' });
+  });
+
+  it('survives what a killed process leaves: a torn metrics line, temp files, a final checkpoint without its result', async () => {
+    const data = toyData();
+    const out = tmp();
+    const evals: number[] = [];
+    const opts = () => ({ sampler: new UniformSampler(data, 8, 1), steps: 200, outDir: out, logEvery: 50, evalEvery: 100, progress: false as const, evaluate: (s: number) => (evals.push(s), { 'eval/return': s }) });
+    await trainLoop({ agent: new ToyAgent(), ...opts() });
+    expect(evals).toEqual([100, 200]);
+    // The process died after its final checkpoint, mid-way through appending a line and an atomic write.
+    appendFileSync(join(out, METRICS_FILE), '{"step":200,"loss/m');
+    writeFileSync(join(out, `.${CHECKPOINT_FILE}.99999.1700000000000.tmp`), 'partial');
+    expect(readJsonl(join(out, METRICS_FILE)).at(-1)!.step).toBe(200); // the torn tail is dropped, not an error
+    const r = await trainLoop({ agent: new ToyAgent(), ...opts() });
+    expect(r.resumedFrom).toBe(200);
+    expect(r.lastEval).toEqual({ 'eval/return': 200 });
+    expect(evals).toEqual([100, 200]); // no second final evaluation
+    const recs = readJsonl(join(out, METRICS_FILE));
+    expect(recs.filter((x) => 'eval/return' in x).map((x) => x.step)).toEqual([100, 200]);
+    expect(readdirSync(out).sort()).toEqual([CHECKPOINT_FILE, METRICS_FILE]);
+    // A bad line in the middle is an error naming the line.
+    writeFileSync(join(out, METRICS_FILE), '{"step":1}\nnot json\n{"step":2}\n');
+    expect(() => readJsonl(join(out, METRICS_FILE))).toThrow(expect.objectContaining({ code: 'FORMAT', message: expect.stringContaining(':2:') }));
+  });
+
+  it('a run that starts over (no checkpoint) does not append to old metrics', async () => {
+    const data = toyData();
+    const out = tmp();
+    writeFileSync(join(out, METRICS_FILE), '{"step":50,"loss/mse":9}\n{"step":100,"loss/mse":9}\n');
+    await trainLoop({ agent: new ToyAgent(), sampler: new UniformSampler(data, 8, 1), steps: 100, outDir: out, logEvery: 50, progress: false });
+    expect(readJsonl(join(out, METRICS_FILE)).map((x) => x.step)).toEqual([50, 100]);
+    expect(readJsonl(join(out, METRICS_FILE)).every((x) => x['loss/mse'] !== 9)).toBe(true);
   });
 });

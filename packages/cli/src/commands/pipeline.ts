@@ -5,7 +5,7 @@ import { loadDataset } from '../data.js';
 import { CONDITIONS, markdownTable, runCell, summarize, type Algo, type CellResult } from '../pipeline.js';
 import { learningCurveSpec, renderChart } from '../plots.js';
 
-export async function pipelineCmd(o: { dataset: string; labelFraction: number; algo: Algo; steps: number; seeds: number[]; evalEvery: number; evalEpisodes: number; scale: number; out: string; backend: BackendChoice }): Promise<void> {
+export async function pipelineCmd(o: { dataset: string; labelFraction: number; algo: Algo; steps: number; seeds: number[]; evalEvery: number; evalEpisodes: number; scale: number; out: string; backend: BackendChoice; fresh?: boolean }): Promise<void> {
   const log = (m: string) => console.error(`[orl] ${m}`);
   const t0 = performance.now();
   const { dataset, source } = await loadDataset(o.dataset, { scale: o.scale, log });
@@ -17,7 +17,7 @@ export async function pipelineCmd(o: { dataset: string; labelFraction: number; a
     for (const condition of CONDITIONS) {
       log(`run ${cells.length + 1}/${total}: ${o.algo}, ${condition}, seed ${seed}, ${o.steps} steps`);
       const dir = join(o.out, name, o.algo, `${condition}-s${seed}`);
-      const r = await runCell(dataset, { algo: o.algo, condition, seed, labelFraction: o.labelFraction, steps: o.steps, evalEvery: o.evalEvery, evalEpisodes: o.evalEpisodes, backend: o.backend }, dir, log);
+      const r = await runCell(dataset, { algo: o.algo, condition, seed, labelFraction: o.labelFraction, steps: o.steps, evalEvery: o.evalEvery, evalEpisodes: o.evalEpisodes, backend: o.backend }, dir, log, { fresh: Boolean(o.fresh) });
       cells.push(r);
       log(`  → final normalized score ${r.finalScore.toFixed(1)} (${r.seconds.toFixed(0)} s)`);
     }

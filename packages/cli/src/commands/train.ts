@@ -25,13 +25,14 @@ export interface TrainCmdOptions {
   rewardSteps?: number;
   policyPenalty?: 'mopo' | 'mobile';
   mobileBeta?: number;
+  fresh?: boolean;
 }
 
 export async function trainCmd(algo: string, o: TrainCmdOptions): Promise<void> {
   if (!['td3bc', 'iql', 'morec', 'mopo'].includes(algo)) throw new OrlError('INVALID_ARGUMENT', `unknown algorithm '${algo}' (td3bc, iql, morec or mopo)`);
   const { dataset } = await loadDataset(o.dataset, { log: (m) => console.error(m) });
   if (algo === 'morec' || algo === 'mopo') return trainModelBased(algo, dataset, o);
-  const r = await runCell(dataset, { algo: algo as Algo, condition: o.condition, seed: o.seed, labelFraction: o.labelFraction, steps: o.steps, evalEvery: o.evalEvery, evalEpisodes: o.evalEpisodes, backend: o.backend }, o.out, (m) => console.error(m));
+  const r = await runCell(dataset, { algo: algo as Algo, condition: o.condition, seed: o.seed, labelFraction: o.labelFraction, steps: o.steps, evalEvery: o.evalEvery, evalEpisodes: o.evalEpisodes, backend: o.backend }, o.out, (m) => console.error(m), { fresh: Boolean(o.fresh) });
   console.log(`${algo} on ${o.dataset} (${o.condition}): final normalized score ${r.finalScore.toFixed(1)} after ${r.steps} steps (${r.seconds.toFixed(0)} s); policy in ${o.out}/policy.orl and ${o.out}/tfjs/`);
 }
 

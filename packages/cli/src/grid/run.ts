@@ -54,6 +54,7 @@ export async function runGridCell(cell: GridCell, gridDir: string, options: RunG
     { algo: cell.algo, condition: cell.condition, seed: cell.seed, labelFraction: cell.labelFraction, steps: cell.steps, evalEvery: cell.evalEvery, evalEpisodes: cell.evalEpisodes, rewardModel: { features: cell.rewardFeatures }, progress: false },
     dir,
     log,
+    { adoptUnrecorded: true },
   );
   const engine = createEngine({ notice: false });
   const info = engine.kernels.name === 'native' ? (engine.kernels as unknown as { info(): { threads: number; kernels?: string } }).info() : { threads: 1 };

@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { OrlError } from '@orl/core';
 import { writeFileAtomic } from './fs.js';
 
 export interface MetricRecord {
@@ -37,9 +38,25 @@ export class MemoryMetrics implements MetricsSink {
   }
 }
 
+/**
+ * Reads a metrics file. A torn last line (a process killed mid-write) is dropped; a bad line elsewhere is a typed
+ * FORMAT error naming the line.
+ */
 export function readJsonl(path: string): MetricRecord[] {
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as MetricRecord);
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const out: MetricRecord[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    if (l.trim() === '') continue;
+    let rec: unknown;
+    try {
+      rec = JSON.parse(l);
+    } catch {
+      if (lines.slice(i + 1).every((x) => x.trim() === '')) break; // the torn tail of an interrupted write
+      throw new OrlError('FORMAT', `${path}:${i + 1}: not a JSON record`, { path, line: i + 1 });
+    }
+    if (!rec || typeof rec !== 'object' || typeof (rec as MetricRecord).step !== 'number') throw new OrlError('FORMAT', `${path}:${i + 1}: a metrics record needs a numeric step`, { path, line: i + 1 });
+    out.push(rec as MetricRecord);
+  }
+  return out;
 }

@@ -1,11 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Agent } from '@orl/core';
 import type { BatchSource } from '@orl/core';
 import type { StateDict, StateValue } from '@orl/core';
 import { loadState, saveState } from './fs.js';
-import { JsonlMetrics, type MetricRecord, type MetricsSink } from './metrics.js';
+import { JsonlMetrics, readJsonl, type MetricRecord, type MetricsSink } from './metrics.js';
 // The package's own entry, not a relative path: @orl/core/node must share its classes (OrlError) with @orl/core.
 import { OrlError } from '@orl/core';
 
@@ -82,7 +82,10 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainLoopResult
     step = ck.step;
     resumedFrom = step;
     jsonl?.truncateAfter(step);
+  } else {
+    jsonl?.truncateAfter(0); // a run started over must not append to the records of an earlier one
   }
+  if (opts.outDir) removeStaleTempFiles(opts.outDir);
 
   const saveCheckpoint = () => {
     if (!ckptPath) return;
@@ -152,10 +155,22 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainLoopResult
         break;
       }
     }
-    if (!stopped && (evalEvery > 0 || opts.evaluate) && steps > 0) await runEval();
+    // A run resumed from its final checkpoint (killed before its caller saw the result) already has its final
+    // evaluation on record: reuse it instead of logging a second one.
+    const finalEval = resumedFrom === steps && jsonl ? readJsonl(jsonl.path).filter((r) => r.step === steps && Object.keys(r).some((k) => k.startsWith('eval/'))).at(-1) : undefined;
+    if (finalEval) {
+      const { step: _s, ...rest } = finalEval;
+      lastEval = rest;
+    } else if (!stopped && (evalEvery > 0 || opts.evaluate) && steps > 0) await runEval();
     saveCheckpoint();
   } finally {
     bar?.stop();
   }
   return { step, stopped, resumedFrom, lastEval, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Temporary files of `writeFileAtomic` (`.<name>.<pid>.<time>.tmp`) left in a run folder by a killed process. */
+function removeStaleTempFiles(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const name of readdirSync(dir)) if (/^\..+\.\d+\.\d+\.tmp$/.test(name)) rmSync(join(dir, name), { force: true });
 }
