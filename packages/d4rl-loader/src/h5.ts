@@ -181,7 +181,8 @@ function readDirect(file: H5File, key: string, rows: number, width: number, rank
       if (typeof status === 'number' && status < 0) throw new Error(`HDF5 read error at rows ${r}..${r + n}`);
       const view = new View(M.HEAPU8.buffer, ptr, n * width);
       const base = r * width;
-      if (View === (BigInt64Array as unknown) || View === (BigUint64Array as unknown)) for (let i = 0; i < view.length; i++) out[base + i] = Number(view[i]);
+      if (out instanceof Uint8Array) copyFlags(view as ArrayLike<number | bigint>, out, base);
+      else if (View === (BigInt64Array as unknown) || View === (BigUint64Array as unknown)) for (let i = 0; i < view.length; i++) out[base + i] = Number(view[i]);
       else (out as Float32Array).set(view as ArrayLike<number>, base);
     }
   } finally {
@@ -195,7 +196,16 @@ function readBySlices(ds: H5Dataset, rows: number, width: number, rank: number, 
     const chunk = ds.slice(rank === 2 ? [[r, end], []] : [[r, end]]) as ArrayLike<number | bigint> | null;
     if (!chunk || chunk.length !== (end - r) * width) throw new Error(`short read at rows ${r}..${end}`);
     const base = r * width;
-    if (typeof chunk[0] === 'bigint') for (let i = 0; i < chunk.length; i++) out[base + i] = Number(chunk[i]);
+    if (out instanceof Uint8Array) copyFlags(chunk, out, base);
+    else if (typeof chunk[0] === 'bigint') for (let i = 0; i < chunk.length; i++) out[base + i] = Number(chunk[i]);
     else (out as Float32Array).set(chunk as ArrayLike<number>, base);
+  }
+}
+
+/** Flag columns (terminals, timeouts) follow numpy's bool(): any non-zero value, NaN included, is 1. */
+function copyFlags(src: ArrayLike<number | bigint>, out: Uint8Array, base: number): void {
+  for (let i = 0; i < src.length; i++) {
+    const v = src[i]!;
+    out[base + i] = typeof v === 'bigint' ? (v !== 0n ? 1 : 0) : v !== 0 ? 1 : 0;
   }
 }

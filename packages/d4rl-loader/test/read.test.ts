@@ -110,3 +110,16 @@ describe('summarize', () => {
     expect(toTransitions(d).size).toBe(5);
   });
 });
+
+describe('flag semantics follow D4RL (numpy bool())', () => {
+  it('terminals stored as floats: 0.5, NaN, -1 and 2 are true, 0 and -0 false', async () => {
+    const p = join(tmp(), 'float-flags.hdf5');
+    const fields = d4rlFields();
+    fields.terminals = { data: Float32Array.from([0, 0.5, NaN, -1, 2, -0, 0, 0, 0, 0]), shape: [10] };
+    fields.timeouts = { data: Float64Array.from([0, 0, 0, 0, 0, 0, 0, 1e-30, 0, 0]), shape: [10] };
+    await writeH5(p, fields);
+    const { dataset } = await readD4rl(p);
+    expect(Array.from(dataset.terminals)).toEqual([0, 1, 1, 1, 1, 0, 0, 0, 0, 0]);
+    expect(Array.from(dataset.timeouts)).toEqual([0, 0, 0, 0, 0, 0, 0, 1, 0, 0]);
+  });
+});
