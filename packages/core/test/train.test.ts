@@ -149,4 +149,20 @@ describe('trainLoop', () => {
     expect(readJsonl(join(out, METRICS_FILE)).map((x) => x.step)).toEqual([50, 100]);
     expect(readJsonl(join(out, METRICS_FILE)).every((x) => x['loss/mse'] !== 9)).toBe(true);
   });
+
+  it('stops with a typed error when a loss becomes non-finite or explodes, keeping the last checkpoint', async () => {
+    const data = toyData();
+    const out = tmp();
+    const agent = new ToyAgent();
+    const update = agent.update.bind(agent);
+    agent.update = (b) => ({ ...update(b), 'loss/critic': agent.steps >= 150 ? 1e75 : 1 });
+    const err = await trainLoop({ agent, sampler: new UniformSampler(data, 8, 1), steps: 300, outDir: out, checkpointEvery: 100, progress: false }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'NON_FINITE', details: { step: 150, metric: 'loss/critic' } });
+    const nan = new ToyAgent();
+    nan.update = () => ({ 'loss/mse': NaN });
+    await expect(trainLoop({ agent: nan, sampler: new UniformSampler(data, 8, 1), steps: 10, progress: false })).rejects.toMatchObject({ code: 'NON_FINITE' });
+    // The checkpoint on disk is the last good one (step 100), so the run can be inspected or resumed.
+    const { loadState } = await import('../src/node/index.js');
+    expect(loadState(join(out, CHECKPOINT_FILE)).step).toBe(100);
+  });
 });

@@ -32,6 +32,8 @@ export interface TrainLoopOptions {
   sinks?: MetricsSink[];
   /** Stops after the current step, saving a checkpoint first (Ctrl-C handling, tests). */
   signal?: AbortSignal;
+  /** A training metric (loss, Q…) beyond ±this, or NaN/Infinity, stops the run with a NON_FINITE error (default 1e15). */
+  divergeAt?: number;
   /** Extra JSON saved with checkpoints (config, seeds…) and checked on resume. */
   runInfo?: Record<string, StateValue>;
 }
@@ -59,6 +61,7 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainLoopResult
   const evalEvery = opts.evalEvery ?? 0;
   const logEvery = Math.max(1, opts.logEvery ?? 1000);
   const checkpointEvery = opts.checkpointEvery ?? (evalEvery > 0 ? evalEvery : 10_000);
+  const divergeAt = opts.divergeAt ?? 1e15;
   const ckptPath = opts.outDir ? join(opts.outDir, CHECKPOINT_FILE) : undefined;
   const sinks: MetricsSink[] = [...(opts.sinks ?? [])];
   let jsonl: JsonlMetrics | undefined;
@@ -130,7 +133,12 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainLoopResult
       step++;
       windowSteps++;
       for (const k in m) {
-        acc.set(k, (acc.get(k) ?? 0) + m[k]!);
+        const v = m[k]!;
+        // Stop at the first sign of divergence instead of training on (and checkpointing) garbage.
+        if (!Number.isFinite(v) || Math.abs(v) > divergeAt) {
+          throw new OrlError('NON_FINITE', `training diverged at step ${step}: ${k} = ${v} (rewards or observations out of scale? the last checkpoint is kept)`, { step, metric: k, value: v });
+        }
+        acc.set(k, (acc.get(k) ?? 0) + v);
         counts.set(k, (counts.get(k) ?? 0) + 1);
       }
 
