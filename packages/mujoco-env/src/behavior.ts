@@ -12,7 +12,8 @@ export interface MlpPolicyJson {
   timeFeature?: boolean;
   layers: { weight: number[][]; bias: number[]; activation: 'relu' | 'tanh' | 'linear' }[];
   squash: 'tanh' | 'clip';
-  logStd: { kind: 'head'; weight: number[][]; bias: number[]; clip: [number, number] } | { kind: 'parameter'; value: number[] };
+  /** Exploration noise of a stochastic policy; null (or absent) for a deterministic one (TD3, ARS): `sample` = `act`. */
+  logStd?: { kind: 'head'; weight: number[][]; bias: number[]; clip: [number, number] } | { kind: 'parameter'; value: number[] } | null;
   reportedEval?: { meanReturn: number; stdReturn: number; meanLength: number };
 }
 
@@ -25,16 +26,19 @@ interface DenseLayer {
 }
 
 function dense(l: { weight: number[][]; bias: number[] }, act: DenseLayer['act'], where: string): DenseLayer {
+  if (!l || typeof l !== 'object' || !Array.isArray(l.weight) || !Array.isArray(l.bias)) throw new OrlError('FORMAT', `${where}: needs weight [out][in] and bias [out] arrays`);
   const outDim = l.weight.length;
-  const inDim = l.weight[0]?.length ?? 0;
+  const inDim = Array.isArray(l.weight[0]) ? l.weight[0].length : 0;
   if (outDim === 0 || inDim === 0 || l.bias.length !== outDim) throw new OrlError('FORMAT', `${where}: weight must be [out][in] with bias[out]`);
   const w = new Float64Array(outDim * inDim);
   for (let o = 0; o < outDim; o++) {
     const row = l.weight[o]!;
-    if (row.length !== inDim) throw new OrlError('FORMAT', `${where}: ragged weight row ${o}`);
+    if (!Array.isArray(row) || row.length !== inDim) throw new OrlError('FORMAT', `${where}: ragged weight row ${o}`);
     for (let i = 0; i < inDim; i++) w[o * inDim + i] = row[i]!;
   }
-  return { w, b: Float64Array.from(l.bias), inDim, outDim, act };
+  const b = Float64Array.from(l.bias);
+  if (!w.every(Number.isFinite) || !b.every(Number.isFinite)) throw new OrlError('NON_FINITE', `${where}: weights must be finite numbers`);
+  return { w, b, inDim, outDim, act };
 }
 
 function apply(l: DenseLayer, x: Float64Array, out: Float64Array): Float64Array {
@@ -66,7 +70,13 @@ export class BehaviorPolicy implements Policy {
   private t = 0;
 
   constructor(json: MlpPolicyJson) {
-    if (!json || json.format !== 'mlp-policy/1') throw new OrlError('FORMAT', `not an mlp-policy/1 document (format: ${json?.format})`);
+    if (!json || typeof json !== 'object' || json.format !== 'mlp-policy/1') throw new OrlError('FORMAT', `not an mlp-policy/1 document (format: ${String((json as { format?: unknown } | null)?.format).slice(0, 40)})`);
+    if (!Number.isInteger(json.obsDim) || json.obsDim < 1 || !Number.isInteger(json.actDim) || json.actDim < 1) throw new OrlError('FORMAT', 'mlp-policy/1: obsDim and actDim must be positive integers');
+    if (!Array.isArray(json.layers) || json.layers.length === 0) throw new OrlError('FORMAT', 'mlp-policy/1: layers must be a non-empty array');
+    const ls = json.logStd;
+    if (ls !== undefined && ls !== null && (typeof ls !== 'object' || (ls.kind !== 'head' && ls.kind !== 'parameter'))) throw new OrlError('FORMAT', "mlp-policy/1: logStd must be null, {kind: 'head', …} or {kind: 'parameter', …}");
+    if (ls?.kind === 'parameter' && (!Array.isArray(ls.value) || ls.value.length !== json.actDim || !ls.value.every(Number.isFinite))) throw new OrlError('FORMAT', `mlp-policy/1: logStd.value must be ${json.actDim} finite numbers`);
+    if (ls?.kind === 'head' && (!Array.isArray(ls.clip) || ls.clip.length !== 2 || !ls.clip.every(Number.isFinite))) throw new OrlError('FORMAT', 'mlp-policy/1: logStd.clip must be two finite numbers');
     this.json = json;
     this.obsDim = json.obsDim;
     this.actDim = json.actDim;
@@ -76,8 +86,8 @@ export class BehaviorPolicy implements Policy {
     if (this.layers[0]!.inDim !== inDim) throw new OrlError('SHAPE_MISMATCH', `policy input is ${this.layers[0]!.inDim}, expected ${inDim}`);
     if (this.layers.at(-1)!.outDim !== this.actDim) throw new OrlError('SHAPE_MISMATCH', `policy output is ${this.layers.at(-1)!.outDim}, expected ${this.actDim}`);
     if (json.obsNormalizer && json.obsNormalizer.mean.length !== inDim) throw new OrlError('SHAPE_MISMATCH', `obsNormalizer has ${json.obsNormalizer.mean.length} dims, expected ${inDim}`);
-    this.head = json.logStd.kind === 'head' ? dense(json.logStd, 'linear', 'logStd') : null;
-    this.logStdParam = json.logStd.kind === 'parameter' ? Float64Array.from(json.logStd.value) : null;
+    this.head = ls?.kind === 'head' ? dense(ls, 'linear', 'logStd') : null;
+    this.logStdParam = ls?.kind === 'parameter' ? Float64Array.from(ls.value) : null;
     this.buffers = this.layers.map((l) => new Float64Array(l.outDim));
     this.input = new Float64Array(inDim);
   }
@@ -136,10 +146,19 @@ export class BehaviorPolicy implements Policy {
     return out;
   }
 
-  /** Stochastic action: squash(mean + noiseScale · exp(logStd) · N(0, 1)). */
+  /** True when the policy has no exploration noise of its own (`logStd: null`). */
+  get deterministic(): boolean {
+    return !this.head && !this.logStdParam;
+  }
+
+  /** Stochastic action: squash(mean + noiseScale · exp(logStd) · N(0, 1)); a deterministic policy returns `act`. */
   sample(observation: ArrayLike<number>, rng: Rng, noiseScale = 1, out: Float32Array = new Float32Array(this.actDim)): Float32Array {
     const { mean, logStd } = this.forward(observation);
-    for (let i = 0; i < this.actDim; i++) out[i] = this.squash(mean[i]! + noiseScale * Math.exp(logStd![i]!) * rng.normal());
+    if (!logStd) {
+      for (let i = 0; i < this.actDim; i++) out[i] = this.squash(mean[i]!);
+      return out;
+    }
+    for (let i = 0; i < this.actDim; i++) out[i] = this.squash(mean[i]! + noiseScale * Math.exp(logStd[i]!) * rng.normal());
     return out;
   }
 
