@@ -33,6 +33,13 @@ export async function readMinari(idOrDir: string, options: { root?: string; maxB
   try {
     const names = f.keys().filter((k) => /^episode_\d+$/.test(k)).sort((a, b) => Number(a.slice(8)) - Number(b.slice(8)));
     if (names.length === 0) throw new OrlError('FORMAT', `${h5path}: no episode_N groups`, { file: h5path });
+    // Minari's metadata counts the episodes and steps: a file that holds a different number is incomplete or altered.
+    const declared = metadata.total_episodes;
+    if (declared !== undefined && declared !== names.length) {
+      throw new OrlError('FORMAT', `${h5path}: metadata.json declares ${String(declared)} episodes, the file holds ${names.length}`, { file: h5path, declared, found: names.length });
+    }
+    const expectedNames = names.every((n, i) => n === `episode_${i}`);
+    if (!expectedNames) throw new OrlError('FORMAT', `${h5path}: episode groups are not numbered 0…${names.length - 1} (missing or extra episodes)`, { file: h5path });
     const parts: { obs: Float32Array; act: Float32Array; rew: Float32Array; term: Uint8Array; trunc: Uint8Array; t: number }[] = [];
     let obsDim = 0, actDim = 0, total = 0;
     for (const ep of names) {
@@ -51,6 +58,10 @@ export async function readMinari(idOrDir: string, options: { root?: string; maxB
       }
       parts.push({ obs: obs.data, act: act.data, rew: rew.data, term: term.data, trunc: trunc.data, t });
       total += t;
+    }
+    const declaredSteps = metadata.total_steps;
+    if (declaredSteps !== undefined && declaredSteps !== total) {
+      throw new OrlError('FORMAT', `${h5path}: metadata.json declares ${String(declaredSteps)} steps, the episodes hold ${total}`, { file: h5path, declared: declaredSteps, found: total });
     }
     const observations = new Float32Array(total * obsDim), nextObservations = new Float32Array(total * obsDim);
     const actions = new Float32Array(total * actDim), rewards = new Float32Array(total);

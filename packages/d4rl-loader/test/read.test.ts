@@ -93,6 +93,16 @@ describe('writing', () => {
     const byId = await readMinari('orl/hopper/test-v0', { root: join(dir, '..') }).catch((e) => e);
     expect(byId.code).toBe('NOT_FOUND');
   });
+
+  it('refuses a Minari dataset whose metadata counts more episodes or steps than it holds', async () => {
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    for (const patch of [{ total_episodes: 4 }, { total_steps: 13 }]) {
+      const dataDir = await writeMinari(tmp(), data(), { dataset_id: 'orl/hopper/test-v0' });
+      const meta = JSON.parse(readFileSync(join(dataDir, 'metadata.json'), 'utf8'));
+      writeFileSync(join(dataDir, 'metadata.json'), JSON.stringify({ ...meta, ...patch }));
+      await expect(readMinari(dataDir)).rejects.toMatchObject({ code: 'FORMAT', message: expect.stringMatching(/declares (4 episodes|13 steps)/) });
+    }
+  });
 });
 
 describe('summarize', () => {
