@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { OrlError } from '@orl/core';
 import type { Dataset as H5Dataset, File as H5File, Group as H5Group } from 'h5wasm';
 
@@ -11,9 +12,59 @@ export function loadH5(): Promise<H5Module> {
   ready ??= (import('h5wasm/node') as Promise<{ default: H5Module } & H5Module>).then(async (m) => {
     const mod = (m.default ?? m) as H5Module;
     h5Internals = (await mod.ready) as unknown as H5Internals; // `ready` resolves to the emscripten module
+    guardFilesystem(h5Internals);
     return mod;
   });
   return ready;
+}
+
+/*
+ * The HDF5 library inside h5wasm sees the host filesystem (NODERAWFS), so a file could make it open others: external
+ * links, external raw-data storage, virtual datasets. Every open goes through the emscripten FS, so the guard is there:
+ * while a file opened for reading by `openH5` is open, only files opened by name through `openH5` may be opened; any
+ * other open fails (and is remembered, for a typed error naming what was refused). HDF5's own diagnostics (written to
+ * fd 2) are kept for error messages, not printed.
+ */
+const allowedPaths = new Map<string, number>();
+/** Files opened for reading through `openH5`; while any is open, HDF5 may open nothing else. */
+let readersOpen = 0;
+const diagnostics: string[] = [];
+let refusals = 0;
+let lastRefused = '';
+
+function guardFilesystem(M: H5Internals): void {
+  const FS = M.FS;
+  const open = FS.open.bind(FS);
+  FS.open = (path: unknown, flags: unknown, mode?: unknown) => {
+    if (readersOpen > 0 && typeof path === 'string' && !allowedPaths.has(resolve(path))) {
+      refusals++;
+      lastRefused = path;
+      throw new FS.ErrnoError(2); // EACCES in emscripten's numbering
+    }
+    return open(path, flags, mode);
+  };
+  const write = FS.write.bind(FS);
+  FS.write = (stream: { fd?: number }, buffer: Uint8Array, offset: number, length: number, position?: number, canOwn?: boolean) => {
+    if (stream?.fd === 2) {
+      diagnostics.push(new TextDecoder().decode(buffer.subarray(offset, offset + length)));
+      if (diagnostics.length > 50) diagnostics.shift();
+      return length;
+    }
+    return write(stream, buffer, offset, length, position, canOwn);
+  };
+}
+
+/** Throws UNSAFE_PATH when HDF5 tried to open another file since `mark` (a count of refusals taken before). */
+function checkNoOutsideReads(mark: number, file: string, key: string): void {
+  if (refusals !== mark) {
+    throw new OrlError('UNSAFE_PATH', `${file}: '${key}' refers to data outside the file (${lastRefused}): refused — a dataset may only read bytes inside the file you named`, { file, key, refused: lastRefused });
+  }
+}
+
+export function lastHdf5Diagnostic(): string | undefined {
+  const text = diagnostics.join('');
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => /major|minor/.test(l));
+  return lines.at(-1);
 }
 
 const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -46,10 +97,30 @@ export function checkHdf5File(path: string): number {
 export async function openH5(path: string, mode: 'r' | 'w' = 'r'): Promise<H5File> {
   const h5 = await loadH5();
   if (mode === 'r') checkHdf5File(path);
+  const abs = resolve(path);
+  allowedPaths.set(abs, (allowedPaths.get(abs) ?? 0) + 1);
+  if (mode === 'r') readersOpen++;
+  const release = () => {
+    if (mode === 'r') readersOpen--;
+    const n = (allowedPaths.get(abs) ?? 1) - 1;
+    if (n <= 0) allowedPaths.delete(abs);
+    else allowedPaths.set(abs, n);
+  };
   try {
-    return new h5.File(path, mode);
+    const file = new h5.File(path, mode);
+    const close = file.close.bind(file);
+    file.close = () => {
+      try {
+        return close();
+      } finally {
+        release();
+      }
+    };
+    return file;
   } catch (cause) {
-    throw new OrlError(mode === 'r' ? 'FORMAT' : 'IO', `${path}: HDF5 library could not open the file (${String((cause as Error)?.message ?? cause)}) — truncated or corrupt?`, { file: path }, { cause });
+    release();
+    const diag = lastHdf5Diagnostic();
+    throw new OrlError(mode === 'r' ? 'FORMAT' : 'IO', `${path}: HDF5 library could not open the file (${String((cause as Error)?.message ?? cause)}${diag ? `; ${diag}` : ''}) — ${mode === 'r' ? 'truncated or corrupt?' : 'folder missing or not writable?'}`, { file: path }, { cause });
   }
 }
 
@@ -82,8 +153,11 @@ export function readNumeric<T extends Float32Array | Uint8Array | Float64Array>(
   limits: ReadLimits,
   expect: { rows?: number; width?: number } = {},
 ): { data: T; rows: number; width: number } {
+  const mark = refusals;
   const ds = file.get(key);
   const where = `${file.filename}: '${key}'`;
+  checkNoOutsideReads(mark, file.filename, key);
+  if (ds && (ds as { type?: string }).type === 'ExternalLink') throw new OrlError('UNSAFE_PATH', `${where} is an external link to another file: refused — a dataset may only read bytes inside the file you named`, { file: file.filename, key });
   if (!ds) throw new OrlError('FORMAT', `${where} is missing`, { file: file.filename, key });
   if (!isDataset(ds)) throw new OrlError('FORMAT', `${where} is a group, expected a dataset`, { file: file.filename, key });
   let meta;
@@ -120,21 +194,27 @@ export function readNumeric<T extends Float32Array | Uint8Array | Float64Array>(
     if (direct) readDirect(file, key, rows, width, shape.length, direct, out);
     else readBySlices(ds, rows, width, shape.length, out);
   } catch (cause) {
+    checkNoOutsideReads(mark, file.filename, key);
     if (cause instanceof OrlError) throw cause;
     throw new OrlError('FORMAT', `${where}: read failed (${String((cause as Error)?.message ?? cause)}) — truncated or corrupt file?`, { file: file.filename, key }, { cause });
   }
+  checkNoOutsideReads(mark, file.filename, key);
   return { data: out, rows, width };
 }
 
 /** Reads any dataset as a JS value (small metadata: strings, scalars, small arrays). */
 export function readValue(file: H5File, key: string): unknown {
+  const mark = refusals;
   const ds = file.get(key);
+  checkNoOutsideReads(mark, file.filename, key);
   if (!isDataset(ds)) return undefined;
   try {
     const v = ds.value as unknown;
+    checkNoOutsideReads(mark, file.filename, key);
     if (typeof v === 'bigint') return Number(v);
     return v;
   } catch (cause) {
+    checkNoOutsideReads(mark, file.filename, key);
     throw new OrlError('FORMAT', `${file.filename}: '${key}' unreadable`, { file: file.filename, key }, { cause });
   }
 }
@@ -157,6 +237,12 @@ interface H5Internals {
   _free(p: number): void;
   HEAPU8: Uint8Array;
   get_dataset_data(fileId: bigint, path: string, count: bigint[], offset: bigint[], strides: bigint[], ptr: bigint): number;
+  /** Emscripten's filesystem (NODERAWFS here): the guard wraps its open and write. */
+  FS: {
+    open(path: unknown, flags: unknown, mode?: unknown): unknown;
+    write(stream: { fd?: number }, buffer: Uint8Array, offset: number, length: number, position?: number, canOwn?: boolean): number;
+    ErrnoError: new (errno: number) => Error;
+  };
 }
 
 /**
