@@ -1,3 +1,4 @@
+import { totalmem } from 'node:os';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Dataset, DatasetError, OrlError, toTransitions, type TypedArray } from '@orl/core';
@@ -10,6 +11,11 @@ export interface ReadOptions {
   cacheDir?: string;
   /** Largest array to allocate, in bytes (default 16 GiB). */
   maxBytes?: number;
+  /**
+   * Memory budget of the whole load, in bytes: the arrays every key declares are added up and compared with it before
+   * anything is read (default: half of the machine's memory, at most 16 GiB).
+   */
+  memoryBudget?: number;
   /** Read `infos/*` (default true) and `metadata/*` (default true). */
   infos?: boolean;
   metadata?: boolean;
@@ -49,6 +55,7 @@ export async function readD4rl(pathOrName: string, options: ReadOptions = {}): P
   const limits = limitsFor(path, options);
   const f = await openH5(path, 'r');
   try {
+    planLoad(f, path, options);
     const f32 = (n: number) => new Float32Array(n);
     const u8 = (n: number) => new Uint8Array(n);
     const obs = readNumeric(f, 'observations', f32, limits);
@@ -92,6 +99,60 @@ export async function readD4rl(pathOrName: string, options: ReadOptions = {}): P
     return { dataset, infos, metadata, path };
   } finally {
     f.close();
+  }
+}
+
+/**
+ * Checks what a file declares before anything is read: every row-indexed array has as many rows as `observations`,
+ * and the bytes of everything the load would allocate (float32 for the main arrays, flags as bytes, float64 infos,
+ * metadata values at 8 bytes each) fit one memory budget. A small compressed file can declare gigabytes; this refuses
+ * it up front instead of after reading half of it.
+ */
+function planLoad(f: H5File, path: string, options: ReadOptions): void {
+  const budget = options.memoryBudget ?? Math.min(16 * 2 ** 30, Math.floor(totalmem() / 2));
+  const shapeOf = (key: string): { rows: number; elements: number; size: number } | undefined => {
+    const e = f.get(key);
+    if (!isDataset(e)) return undefined;
+    try {
+      const m = e.metadata as { shape?: number[] | null; size: number };
+      const shape = m.shape ?? [];
+      return { rows: shape[0] ?? 1, elements: shape.reduce((a, b) => a * b, 1), size: m.size };
+    } catch {
+      return undefined; // unreadable metadata: readNumeric reports it with the key
+    }
+  };
+  const maxBytes = options.maxBytes ?? 16 * 2 ** 30;
+  const tooLarge = (key: string, sh: { rows: number; elements: number }, bpe: number) => {
+    if (sh.elements * bpe > maxBytes || !Number.isSafeInteger(sh.elements)) {
+      throw new OrlError('TOO_LARGE', `${path}: '${key}' declares ${sh.rows} rows (${((sh.elements * bpe) / 2 ** 30).toFixed(1)} GiB), over the ${(maxBytes / 2 ** 30).toFixed(1)} GiB limit`, { file: path, key, rows: sh.rows });
+    }
+  };
+  const obs = shapeOf('observations');
+  if (!obs) return; // readNumeric names the missing key
+  tooLarge('observations', obs, 4);
+  let bytes = 0;
+  const add = (key: string, bytesPerElement: number, rowIndexed: boolean) => {
+    const sh = shapeOf(key);
+    if (!sh) return;
+    tooLarge(key, sh, bytesPerElement);
+    if (rowIndexed && sh.rows !== obs.rows) throw new OrlError('SHAPE_MISMATCH', `${path}: '${key}' declares ${sh.rows} rows, 'observations' ${obs.rows}`, { file: path, key, rows: sh.rows, expected: obs.rows });
+    bytes += sh.elements * bytesPerElement;
+  };
+  for (const k of ['observations', 'actions', 'rewards', 'next_observations']) add(k, 4, true);
+  for (const k of ['terminals', 'timeouts']) add(k, 1, true);
+  const walk = (group: string, rowIndexed: boolean, depth: number) => {
+    const g = f.get(group);
+    if (!isGroup(g) || depth > 32) return;
+    for (const k of g.keys()) {
+      const sub = `${group}/${k}`;
+      if (isGroup(f.get(sub))) walk(sub, rowIndexed, depth + 1);
+      else add(sub, 8, rowIndexed);
+    }
+  };
+  if (options.infos !== false) walk('infos', true, 0);
+  if (options.metadata !== false) walk('metadata', false, 0);
+  if (!Number.isSafeInteger(bytes) || bytes > budget) {
+    throw new OrlError('TOO_LARGE', `${path}: loading it would take ${(bytes / 2 ** 30).toFixed(2)} GiB, over the ${(budget / 2 ** 30).toFixed(2)} GiB budget (ReadOptions.memoryBudget)`, { file: path, bytes, budget });
   }
 }
 

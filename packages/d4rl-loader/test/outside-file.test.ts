@@ -74,3 +74,18 @@ describe('reads stay inside the named file', () => {
     expect(r.stderr).not.toContain('HDF5-DIAG');
   });
 });
+
+describe('one memory budget for the whole load, checked before reading', () => {
+  it('refuses a file whose arrays together exceed the budget, and row counts that disagree', async () => {
+    const p = join(tmp(), 'budget.hdf5');
+    await writeH5(p, d4rlFields());
+    await expect(readD4rl(p, { memoryBudget: 200 })).rejects.toMatchObject({ code: 'TOO_LARGE', message: expect.stringContaining('memoryBudget') });
+    await expect(readD4rl(p, { memoryBudget: 200, infos: false, metadata: false })).rejects.toMatchObject({ code: 'TOO_LARGE' });
+    expect((await readD4rl(p, { memoryBudget: 1 << 20 })).dataset.size).toBe(10);
+    const q = join(tmp(), 'rows.hdf5');
+    const fields = d4rlFields();
+    fields['infos/qpos'] = { data: new Float64Array(44), shape: [11, 4] };
+    await writeH5(q, fields);
+    await expect(readD4rl(q)).rejects.toMatchObject({ code: 'SHAPE_MISMATCH', message: expect.stringContaining("'infos/qpos' declares 11 rows") });
+  });
+});
