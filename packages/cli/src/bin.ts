@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, Option, InvalidArgumentError } from 'commander';
 import { isOrlError } from '@orl/core';
+import { fsError } from '@orl/core/node';
 import { run as datasetsList, collectCmd, generateCmd, inspectCmd } from './commands/datasets.js';
 import { imputeCmd } from './commands/impute.js';
 import { trainCmd, evalCmd } from './commands/train.js';
@@ -192,7 +193,8 @@ gridLocation(grid.command('report').description('export finished cells as result
   .action(gridReportCmd);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (isOrlError(err)) console.error(`orl: ${err.message} [${err.code}]`);
+  const typed = isOrlError(err) ? err : fsError(err);
+  if (typed) console.error(`orl: ${typed.message.split('\n')[0]} [${typed.code}]`);
   else console.error(`orl: ${(err as Error)?.message ?? String(err)}`);
   if (process.env.ORL_DEBUG) console.error(err);
   process.exit(1);

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { ensureDir, writeFileAtomic } from '@orl/core/node';
 import { join, relative } from 'node:path';
 import { OrlError, mean } from '@orl/core';
 import { readResultFiles } from './grid/engine.js';
@@ -61,14 +62,14 @@ function labelBudgetSpec(records: GridRunRecord[]): Record<string, unknown> | nu
 export async function renderPaperReport(resultsDir: string, outDir = resultsDir): Promise<{ markdown: string; html: string; table: string }> {
   const records = readResultFiles(resultsDir);
   if (records.length === 0) throw new OrlError('EMPTY', `no result records under ${join(resultsDir, 'runs')}: run \`orl grid run --results ${resultsDir}\` first`, { path: resultsDir });
-  mkdirSync(join(outDir, 'plots'), { recursive: true });
+  ensureDir(join(outDir, 'plots'));
   const rows = paperRows(records);
   const table = paperMarkdown(rows);
   const agg = aggregateIqm(rows);
   const aggLines = CONDITIONS.map((c) => `| ${CONDITION_LABELS[c]} | ${agg[c].iqm.toFixed(1)} | [${agg[c].ci[0].toFixed(1)}, ${agg[c].ci[1].toFixed(1)}] | ${agg[c].runs} |`);
   const aggTable = ['| condition | IQM of all runs | 95% stratified-bootstrap CI | runs |', '|---|---|---|---|', ...aggLines].join('\n') + '\n';
-  writeFileSync(join(outDir, 'table.md'), table + '\n' + aggTable);
-  writeFileSync(join(outDir, 'summary.json'), JSON.stringify({ rows, aggregate: agg, records: records.length }, null, 1) + '\n');
+  writeFileAtomic(join(outDir, 'table.md'), table + '\n' + aggTable);
+  writeFileAtomic(join(outDir, 'summary.json'), JSON.stringify({ rows, aggregate: agg, records: records.length }, null, 1) + '\n');
 
   const figures: { title: string; file: string }[] = [];
   const byRow = new Map<string, GridRunRecord[]>();
@@ -101,7 +102,7 @@ ${mdTableToHtml(table)}
 ${qualityTable ? `<h2>Imputation quality</h2>${mdTableToHtml(qualityTable)}` : ''}
 ${figures.map((f) => `<figure><img src="${escapeHtml(f.file)}" alt="${escapeHtml(f.title)}"><figcaption>${escapeHtml(f.title)}</figcaption></figure>`).join('\n')}
 </body></html>`;
-  writeFileSync(join(outDir, 'report.md'), markdown);
-  writeFileSync(join(outDir, 'report.html'), html);
+  writeFileAtomic(join(outDir, 'report.md'), markdown);
+  writeFileAtomic(join(outDir, 'report.html'), html);
   return { markdown: join(outDir, 'report.md'), html: join(outDir, 'report.html'), table: join(outDir, 'table.md') };
 }

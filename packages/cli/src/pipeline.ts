@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Dataset, OrlError, mean, std, toTransitions, inferTask } from '@orl/core';
 import { readJsonl } from '@orl/core/node';
@@ -8,7 +8,7 @@ import { RewardModel, type RewardModelConfig, type FitReport, type ImputeReport 
 import { trainTD3BC, type TD3BCConfig } from '@orl/td3bc';
 import { trainIQL, iqlRewardScale, type IQLConfig } from '@orl/iql';
 import type { BackendChoice, MlpPolicy } from '@orl/nn';
-import { writeFileAtomic } from '@orl/core/node';
+import { ensureDir, writeFileAtomic } from '@orl/core/node';
 
 export const CONDITIONS = ['all', 'labelled', 'imputed'] as const;
 export type Condition = (typeof CONDITIONS)[number];
@@ -137,7 +137,7 @@ export async function runCell(raw: Dataset, spec: CellSpec, outDir: string, log:
     if (r.steps === spec.steps) return r;
   }
   const t0 = performance.now();
-  mkdirSync(outDir, { recursive: true });
+  ensureDir(outDir);
   writeFileAtomic(identityPath, JSON.stringify(identity, null, 1));
   const task = inferTask(raw);
   if (!task) throw new OrlError('INVALID_ARGUMENT', 'cannot tell which task the dataset belongs to (metadata has no task/env name)');
@@ -179,7 +179,7 @@ export async function runCell(raw: Dataset, spec: CellSpec, outDir: string, log:
     resumedFrom: loop.resumedFrom,
     seconds: (performance.now() - t0) / 1000,
   };
-  writeFileSync(resultPath, JSON.stringify(result, null, 2));
+  writeFileAtomic(resultPath, JSON.stringify(result, null, 2));
   return result;
 }
 

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '@orl/core/node';
 import type { CellResult, Condition } from './pipeline.js';
 import { CONDITION_LABELS } from './pipeline.js';
 
@@ -48,7 +48,7 @@ export async function renderChart(spec: Record<string, unknown>, basePath: strin
   view.finalize();
   const { Resvg } = await import('@resvg/resvg-js');
   const png = new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true } }).render().asPng();
-  writeFileSync(`${basePath}.svg`, svg);
-  writeFileSync(`${basePath}.png`, png);
+  writeFileAtomic(`${basePath}.svg`, svg);
+  writeFileAtomic(`${basePath}.png`, png);
   return { svg: `${basePath}.svg`, png: `${basePath}.png` };
 }

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { writeFileAtomic } from '@orl/core/node';
 import { join, relative, sep } from 'node:path';
 import { OrlError } from '@orl/core';
 import { markdownTable, summarize, type CellResult, type PipelineSummary } from './pipeline.js';
@@ -54,8 +55,8 @@ export async function renderReport(dir: string, outDir = dir): Promise<{ markdow
 ${mdTableToHtml(md)}
 ${figures.map((f) => `<figure><img src="${escapeHtml(relative(outDir, f.svg))}" alt="${escapeHtml(f.title)}"><figcaption>${escapeHtml(f.title)}</figcaption></figure>`).join('\n')}
 </body></html>`;
-  writeFileSync(join(outDir, 'report.md'), markdown);
-  writeFileSync(join(outDir, 'report.html'), html);
+  writeFileAtomic(join(outDir, 'report.md'), markdown);
+  writeFileAtomic(join(outDir, 'report.html'), html);
   return { markdown: join(outDir, 'report.md'), html: join(outDir, 'report.html'), summaries };
 }
 

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -108,4 +108,21 @@ describe('run folders remember what they hold', () => {
     expect(more.status, more.stderr).toBe(0);
     expect(more.stdout).toMatch(/after 60 steps/);
   }, 120_000);
+});
+
+describe('file-system failures are one typed line naming the path', () => {
+  it.each([
+    ['an output under a file', () => join(dir, 'plain-file', 'x.hdf5'), /cannot create the folder .*plain-file: .*is a file, not a folder \[IO\]/],
+    ['an output that is a folder', () => dir, /cannot write .*: it is a folder \[IO\]/],
+    ['a folder that cannot be created (under /proc: a recursive mkdir would spin)', () => '/proc/orl-test/x.hdf5', /cannot create the folder \/proc\/orl-test: .* \[IO\]/],
+  ])('%s', (_name, out, message) => {
+    writeFileSync(join(dir, 'plain-file'), 'x');
+    const t0 = performance.now();
+    const r = orl('datasets', 'collect', '--task', 'hopper', '--policy', 'random', '--transitions', '10', '--out', out());
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+    expect(performance.now() - t0).toBeLessThan(20_000);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
 });

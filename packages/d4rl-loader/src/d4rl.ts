@@ -1,5 +1,6 @@
 import { totalmem } from 'node:os';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { ensureDir, fsError } from '@orl/core/node';
 import { dirname } from 'node:path';
 import { Dataset, DatasetError, OrlError, toTransitions, type TypedArray } from '@orl/core';
 import type { File as H5File, Group as H5Group } from 'h5wasm';
@@ -214,10 +215,12 @@ function writeMeta(g: H5Group, meta: Record<string, unknown>): void {
  */
 export async function writeD4rl(path: string, data: Dataset, options: WriteD4rlOptions = {}): Promise<void> {
   data.validate();
-  mkdirSync(dirname(path), { recursive: true });
+  ensureDir(dirname(path));
+  if (existsSync(path) && statSync(path).isDirectory()) throw new OrlError('IO', `cannot write ${path}: it is a folder`, { path, errno: 'EISDIR' });
   const tmp = `${path}.${process.pid}.tmp`;
   const f = await openH5(tmp, 'w');
   const n = data.size;
+  let ok = false;
   try {
     writeArray(f, 'observations', data.observations, n);
     writeArray(f, 'actions', data.actions, n);
@@ -230,9 +233,15 @@ export async function writeD4rl(path: string, data: Dataset, options: WriteD4rlO
       for (const [k, v] of Object.entries(options.infos)) writeArray(g, k, v, n);
     }
     if (options.metadata && Object.keys(options.metadata).length > 0) writeMeta(f.create_group('metadata'), options.metadata);
+    ok = true;
   } finally {
     f.close();
+    if (!ok) rmSync(tmp, { force: true });
   }
-  const { renameSync } = await import('node:fs');
-  renameSync(tmp, path);
+  try {
+    renameSync(tmp, path);
+  } catch (cause) {
+    rmSync(tmp, { force: true });
+    throw fsError(cause, 'write', path) ?? cause;
+  }
 }

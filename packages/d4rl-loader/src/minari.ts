@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { ensureDir, fsError, writeFileAtomic } from '@orl/core/node';
 import { join } from 'node:path';
 import { Dataset, OrlError } from '@orl/core';
 import type { Group as H5Group } from 'h5wasm';
@@ -95,7 +96,7 @@ export async function readMinari(idOrDir: string, options: { root?: string; maxB
 export async function writeMinari(dir: string, data: Dataset, metadata: Record<string, unknown> = {}): Promise<string> {
   if (!data.nextObservations) throw new OrlError('INVALID_DATASET', 'writeMinari needs nextObservations (Minari stores T+1 observations per episode)');
   const dataDir = join(dir, 'data');
-  mkdirSync(dataDir, { recursive: true });
+  ensureDir(dataDir);
   const ends = data.episodeEnds();
   const { obsDim, actDim } = data;
   const tmp = join(dataDir, `.main_data.${process.pid}.tmp`);
@@ -122,7 +123,12 @@ export async function writeMinari(dir: string, data: Dataset, metadata: Record<s
   } finally {
     f.close();
   }
-  renameSync(tmp, join(dataDir, 'main_data.hdf5'));
+  try {
+    renameSync(tmp, join(dataDir, 'main_data.hdf5'));
+  } catch (cause) {
+    rmSync(tmp, { force: true });
+    throw fsError(cause, 'write', join(dataDir, 'main_data.hdf5')) ?? cause;
+  }
   const meta = {
     dataset_id: metadata.dataset_id ?? 'orl/unnamed/dataset-v0',
     total_episodes: ends.length,
@@ -132,6 +138,6 @@ export async function writeMinari(dir: string, data: Dataset, metadata: Record<s
     minari_version: '0.5.0',
     ...metadata,
   };
-  writeFileSync(join(dataDir, 'metadata.json'), JSON.stringify(meta, null, 2));
+  writeFileAtomic(join(dataDir, 'metadata.json'), JSON.stringify(meta, null, 2));
   return dataDir;
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '@orl/core/node';
 import { join } from 'node:path';
 import type { BackendChoice } from '@orl/nn';
 import { loadDataset } from '../data.js';
@@ -23,10 +23,9 @@ export async function pipelineCmd(o: { dataset: string; labelFraction: number; a
     }
   }
   const summary = summarize(name, o.algo, o.labelFraction, o.steps, cells);
-  mkdirSync(o.out, { recursive: true });
-  writeFileSync(join(o.out, 'results.json'), JSON.stringify(summary, null, 2));
+  writeFileAtomic(join(o.out, 'results.json'), JSON.stringify(summary, null, 2));
   const table = markdownTable([summary]);
-  writeFileSync(join(o.out, 'table.md'), table);
+  writeFileAtomic(join(o.out, 'table.md'), table);
   const plot = await renderChart(learningCurveSpec(`${name} · ${o.algo === 'td3bc' ? 'TD3+BC' : 'IQL'} · ${o.labelFraction * 100}% labels`, cells), join(o.out, 'learning-curves'));
   console.log('\n' + table);
   console.log(`results: ${join(o.out, 'results.json')}\nplots:   ${plot.svg}\n         ${plot.png}\ntotal ${((performance.now() - t0) / 60000).toFixed(1)} min`);

@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { ensureDir, writeFileAtomic } from '@orl/core/node';
 import { Dataset, OrlError, toTransitions } from '@orl/core';
 import { maskRewards } from '@orl/d4rl-loader';
 import { MOREC_DEFAULTS, trainMorec } from '@orl/morec';
@@ -47,7 +48,7 @@ async function trainModelBased(algo: 'morec' | 'mopo', raw: Dataset, o: TrainCmd
   const select = o.select ?? (algo === 'mopo' ? 'none' : 'softmax');
   if (algo === 'mopo' && select !== 'none') throw new OrlError('INVALID_ARGUMENT', 'mopo has no dynamics-reward filter (use morec with --select)');
   const horizon = o.horizon ?? (select === 'none' ? 5 : 100);
-  mkdirSync(o.out, { recursive: true });
+  ensureDir(o.out);
   const t0 = performance.now();
   const penalty = { policyPenalty: o.policyPenalty ?? 'mopo', mobile: { ...MOREC_DEFAULTS.mobile, ...(o.mobileBeta !== undefined ? { beta: o.mobileBeta } : {}) } } as const;
   const { agent, loop } = await trainMorec(data, { seed: o.seed, rollout: { select, horizon }, ...penalty, ...(o.rolloutStarts ? { rolloutBatch: o.rolloutStarts } : {}) }, {
@@ -77,7 +78,7 @@ export async function evalCmd(o: { policy: string; task: string; episodes: numbe
     const env = await makeEnv(o.task);
     const v = renderEpisodeSvg(env, policy, { seed: o.seed });
     env.close();
-    writeFileSync(o.render, v.svg);
+    writeFileAtomic(o.render, v.svg);
     console.log(`rendered episode (return ${v.return.toFixed(1)}, ${v.steps} steps) to ${o.render}`);
   }
   console.log(`${o.task}: return ${r.meanReturn.toFixed(1)} ± ${r.stdReturn.toFixed(1)}, normalized ${r.meanNormalized.toFixed(1)} ± ${r.stdNormalized.toFixed(1)} over ${o.episodes} episodes (lengths ${Math.min(...r.lengths)}–${Math.max(...r.lengths)})`);

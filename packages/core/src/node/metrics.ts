@@ -1,7 +1,7 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { OrlError } from '@orl/core';
-import { writeFileAtomic } from './fs.js';
+import { ensureDir, fsError, writeFileAtomic } from './fs.js';
 
 export interface MetricRecord {
   step: number;
@@ -16,11 +16,15 @@ export interface MetricsSink {
 /** Appends one JSON object per line. */
 export class JsonlMetrics implements MetricsSink {
   constructor(readonly path: string) {
-    mkdirSync(dirname(path), { recursive: true });
+    ensureDir(dirname(path));
   }
 
   write(record: MetricRecord): void {
-    appendFileSync(this.path, JSON.stringify(record) + '\n');
+    try {
+      appendFileSync(this.path, JSON.stringify(record) + '\n');
+    } catch (cause) {
+      throw fsError(cause, 'append to', this.path) ?? cause;
+    }
   }
 
   /** Drops records logged after `step` (used on resume so a restarted run does not duplicate lines). */
