@@ -66,7 +66,7 @@ export async function renderPaperReport(resultsDir: string, outDir = resultsDir)
   const rows = paperRows(records);
   const table = paperMarkdown(rows);
   const agg = aggregateIqm(rows);
-  const aggLines = CONDITIONS.map((c) => `| ${CONDITION_LABELS[c]} | ${agg[c].iqm.toFixed(1)} | [${agg[c].ci[0].toFixed(1)}, ${agg[c].ci[1].toFixed(1)}] | ${agg[c].runs} |`);
+  const aggLines = CONDITIONS.map((c) => (agg[c].runs ? `| ${CONDITION_LABELS[c]} | ${agg[c].iqm.toFixed(1)} | [${agg[c].ci[0].toFixed(1)}, ${agg[c].ci[1].toFixed(1)}] | ${agg[c].runs} |` : `| ${CONDITION_LABELS[c]} | — (no dataset × algorithm has all three conditions yet) | | 0 |`));
   const aggTable = ['| condition | IQM of all runs | 95% stratified-bootstrap CI | runs |', '|---|---|---|---|', ...aggLines].join('\n') + '\n';
   writeFileAtomic(join(outDir, 'table.md'), table + '\n' + aggTable);
   writeFileAtomic(join(outDir, 'summary.json'), JSON.stringify({ rows, aggregate: agg, records: records.length }, null, 1) + '\n');

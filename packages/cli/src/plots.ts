@@ -34,7 +34,8 @@ export function learningCurveSpec(title: string, cells: CellResult[]): Record<st
         },
       },
     ],
-    config: { legend: { orient: 'bottom' } },
+    // Solid legend symbols (the CI band's opacity would otherwise make them pale).
+    config: { legend: { orient: 'bottom', symbolOpacity: 1, symbolStrokeWidth: 3, symbolType: 'stroke', symbolSize: 300 } },
   };
 }
 
