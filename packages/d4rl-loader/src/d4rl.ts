@@ -4,7 +4,7 @@ import { ensureDir, fsError } from '@orl/core/node';
 import { dirname } from 'node:path';
 import { Dataset, DatasetError, OrlError, toTransitions, type TypedArray } from '@orl/core';
 import type { File as H5File, Group as H5Group } from 'h5wasm';
-import { checkHdf5File, isDataset, isGroup, openH5, readNumeric, readValue, type ReadLimits } from './h5.js';
+import { asFormatError, checkHdf5File, isDataset, isGroup, openH5, readNumeric, readValue, type ReadLimits } from './h5.js';
 import { d4rlCacheDir, isDatasetName, resolveD4rlName, d4rlUrl } from './names.js';
 
 export interface ReadOptions {
@@ -98,6 +98,8 @@ export async function readD4rl(pathOrName: string, options: ReadOptions = {}): P
     const metadata = options.metadata !== false && isGroup(f.get('metadata')) ? readGroup(f, 'metadata') : {};
     dataset.metadata = { ...dataset.metadata, ...metadata };
     return { dataset, infos, metadata, path };
+  } catch (e) {
+    throw asFormatError(e, path);
   } finally {
     f.close();
   }

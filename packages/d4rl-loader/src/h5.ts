@@ -124,6 +124,16 @@ export async function openH5(path: string, mode: 'r' | 'w' = 'r'): Promise<H5Fil
   }
 }
 
+/**
+ * Any failure inside the HDF5 library while walking a file the user named (h5wasm throws plain Errors, the WASM module
+ * may trap on a corrupt structure) becomes a typed FORMAT error naming the file and HDF5's last diagnostic.
+ */
+export function asFormatError(e: unknown, file: string): OrlError {
+  if (e instanceof OrlError) return e;
+  const diag = lastHdf5Diagnostic();
+  return new OrlError('FORMAT', `${file}: corrupt or unsupported HDF5 structure (${String((e as Error)?.message ?? e).slice(0, 200)}${diag ? `; ${diag}` : ''})`, { file }, { cause: e });
+}
+
 export function isDataset(x: unknown): x is H5Dataset {
   return !!x && (x as { type?: string }).type === 'Dataset';
 }

@@ -3,7 +3,7 @@ import { ensureDir, fsError, writeFileAtomic } from '@orl/core/node';
 import { join } from 'node:path';
 import { Dataset, OrlError } from '@orl/core';
 import type { Group as H5Group } from 'h5wasm';
-import { checkHdf5File, isGroup, openH5, readNumeric } from './h5.js';
+import { asFormatError, checkHdf5File, isGroup, openH5, readNumeric } from './h5.js';
 import { minariCacheDir, resolveMinariId } from './names.js';
 
 export interface MinariData {
@@ -83,6 +83,8 @@ export async function readMinari(idOrDir: string, options: { root?: string; maxB
     }
     const dataset = new Dataset({ observations, actions, rewards, terminals, timeouts, nextObservations }, { obsDim, actDim }, { metadata: { source: dataDir, format: 'minari', ...metadata } });
     return { dataset, metadata, episodes: names.length, dataDir };
+  } catch (e) {
+    throw asFormatError(e, h5path);
   } finally {
     f.close();
   }
