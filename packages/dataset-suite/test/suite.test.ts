@@ -72,3 +72,10 @@ describe('suite', () => {
     expect(Array.from(me.dataset.rewards)).toEqual([...m.dataset.rewards, ...e.dataset.rewards]);
   }, 120_000);
 });
+
+describe('suite names are looked up as own keys', () => {
+  it.each(['constructor', '__proto__', 'toString'])('%s is an unknown dataset', async (name) => {
+    const { recipe } = await import('../src/index.js');
+    expect(() => recipe(name)).toThrow(expect.objectContaining({ code: 'UNKNOWN_NAME' }));
+  });
+});

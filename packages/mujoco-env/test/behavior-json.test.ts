@@ -35,3 +35,11 @@ describe('mlp-policy/1 JSON', () => {
     expect(() => BehaviorPolicy.fromJSON(json)).toThrow(expect.objectContaining({ code }));
   });
 });
+
+describe('names are looked up as own keys', () => {
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])('%s is an unknown task or policy', async (name) => {
+    const { resolveTask, shippedPolicyPath } = await import('../src/index.js');
+    expect(() => resolveTask(name)).toThrow(expect.objectContaining({ code: 'UNKNOWN_NAME' }));
+    await expect(shippedPolicyPath(name)).rejects.toMatchObject({ code: 'UNKNOWN_NAME' });
+  });
+});
