@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
 import { preset } from '../../tsup.preset';
 
-export default defineConfig(preset({ index: 'src/index.ts' }, { shims: true }));
+// read-worker: the worker-thread entry that runs HDF5 reads of user files (src/isolated.ts).
+export default defineConfig(preset({ index: 'src/index.ts', 'read-worker': 'src/read-worker.ts' }, { shims: true }));

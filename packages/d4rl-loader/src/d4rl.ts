@@ -20,6 +20,10 @@ export interface ReadOptions {
   /** Read `infos/*` (default true) and `metadata/*` (default true). */
   infos?: boolean;
   metadata?: boolean;
+  /** Run the HDF5 library in a worker thread (default true): a corrupt file can abort or loop inside it. */
+  isolate?: boolean;
+  /** Time limit of an isolated read in ms (default 600 000): a read still running then is stopped with FORMAT. */
+  timeoutMs?: number;
 }
 
 export interface D4rlData {
@@ -50,8 +54,18 @@ function limitsFor(path: string, opts: ReadOptions): ReadLimits {
   return { maxBytes: opts.maxBytes ?? 16 * 2 ** 30, fileBytes: checkHdf5File(path) };
 }
 
-/** Reads a D4RL HDF5 file (path or name) exactly as D4RL's `get_dataset` sees it. */
+/**
+ * Reads a D4RL HDF5 file (path or name) exactly as D4RL's `get_dataset` sees it. The HDF5 library runs in a worker
+ * thread with a time limit (see `isolated.ts`): a mangled file cannot crash or hang the caller.
+ */
 export async function readD4rl(pathOrName: string, options: ReadOptions = {}): Promise<D4rlData> {
+  if (options.isolate === false) return readD4rlHere(pathOrName, options);
+  const { readIsolated } = await import('./isolated.js');
+  return readIsolated('d4rl', pathOrName, options) as Promise<D4rlData>;
+}
+
+/** `readD4rl` in the calling thread (what the worker runs). */
+export async function readD4rlHere(pathOrName: string, options: ReadOptions = {}): Promise<D4rlData> {
   const path = resolveD4rlPath(pathOrName, options.cacheDir);
   const limits = limitsFor(path, options);
   const f = await openH5(path, 'r');

@@ -15,8 +15,23 @@ export interface MinariData {
   dataDir: string;
 }
 
+export interface ReadMinariOptions {
+  root?: string;
+  maxBytes?: number;
+  /** Run the HDF5 library in a worker thread with a time limit (default true), as `readD4rl`. */
+  isolate?: boolean;
+  timeoutMs?: number;
+}
+
 /** Reads a Minari dataset from its id (`mujoco/hopper/medium-v0`, under $MINARI_DATASETS_PATH) or its data folder. */
-export async function readMinari(idOrDir: string, options: { root?: string; maxBytes?: number } = {}): Promise<MinariData> {
+export async function readMinari(idOrDir: string, options: ReadMinariOptions = {}): Promise<MinariData> {
+  if (options.isolate === false) return readMinariHere(idOrDir, options);
+  const { readIsolated } = await import('./isolated.js');
+  return readIsolated('minari', idOrDir, options) as Promise<MinariData>;
+}
+
+/** `readMinari` in the calling thread (what the worker runs). */
+export async function readMinariHere(idOrDir: string, options: ReadMinariOptions = {}): Promise<MinariData> {
   const dataDir = existsSync(join(idOrDir, 'main_data.hdf5')) ? idOrDir : resolveMinariId(idOrDir, options.root ?? minariCacheDir());
   const h5path = join(dataDir, 'main_data.hdf5');
   if (!existsSync(h5path)) throw new OrlError('NOT_FOUND', `no Minari dataset at ${dataDir} (main_data.hdf5 missing)`, { path: dataDir });

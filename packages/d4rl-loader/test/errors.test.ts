@@ -97,7 +97,7 @@ describe('bad input gives typed errors naming file and key', () => {
     const e = await code(readD4rl(p));
     expect(e.code).toBe('TOO_LARGE');
     expect(e.details).toMatchObject({ key: 'observations', rows: 1e12 });
-    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(performance.now() - t0).toBeLessThan(10_000);
   });
 
   it('unknown names and names escaping the cache folder', async () => {
