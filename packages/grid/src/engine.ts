@@ -66,6 +66,22 @@ function dbError(url: string, e: unknown): OrlError {
   return new OrlError('DATABASE', `cannot reach the grid database at ${describeUrl(url)}: ${msg}`, { host: describeUrl(url) }, { cause: e });
 }
 
+/** Runs `fn` in one transaction on a pooled client (rolled back if it throws). */
+async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const c = await pool.connect();
+  try {
+    await c.query('BEGIN');
+    const out = await fn(c);
+    await c.query('COMMIT');
+    return out;
+  } catch (e) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  } finally {
+    c.release();
+  }
+}
+
 function toRow(r: Record<string, unknown>): CellRow {
   return {
     grid: r.grid as string,
@@ -111,9 +127,7 @@ export class GridEngine {
     const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5000, application_name: application });
     pool.on('error', () => undefined); // idle-client errors surface on the next query instead of crashing the process
     try {
-      const c = await pool.connect();
-      try {
-        await c.query('BEGIN');
+      await inTransaction(pool, async (c) => {
         await c.query(`SELECT pg_advisory_xact_lock(hashtext('orl_grid.migrate'))`);
         await c.query(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
         await c.query(`CREATE TABLE IF NOT EXISTS ${SCHEMA}.migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
@@ -123,13 +137,7 @@ export class GridEngine {
           await c.query(MIGRATIONS[v - 1]!);
           await c.query(`INSERT INTO ${SCHEMA}.migrations (version) VALUES ($1)`, [v]);
         }
-        await c.query('COMMIT');
-      } catch (e) {
-        await c.query('ROLLBACK').catch(() => undefined);
-        throw e;
-      } finally {
-        c.release();
-      }
+      });
     } catch (e) {
       await pool.end().catch(() => undefined);
       throw dbError(url, e);
@@ -200,9 +208,7 @@ export class GridEngine {
     if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new OrlError('INVALID_ARGUMENT', `maxAttempts must be a positive integer, got ${maxAttempts}`);
     const added: string[] = [];
     let existing = 0;
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
+    await inTransaction(this.pool, async (c) => {
       const base = (await c.query(`SELECT coalesce(max(ordinal) + 1, 0) AS n FROM ${SCHEMA}.cells WHERE grid = $1`, [grid])).rows[0].n as number;
       for (const [i, cell] of cells.entries()) {
         const r = await c.query(
@@ -219,13 +225,7 @@ export class GridEngine {
           existing++;
         }
       }
-      await c.query('COMMIT');
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      c.release();
-    }
+    });
     let requeued = 0;
     if (options.retryFailed) {
       const r = await this.pool.query(`UPDATE ${SCHEMA}.cells SET status = 'queued', attempts = 0, job_id = NULL WHERE grid = $1 AND status = 'failed' AND hash = ANY($2) RETURNING hash`, [grid, cells.map((x) => x.hash)]);
@@ -314,29 +314,21 @@ export class GridEngine {
    * each result is written exactly once. Returns false when the lease was lost (the result is discarded).
    */
   async finish(grid: string, hash: string, token: string, jobId: string, out: { result: unknown; score?: number | null; seconds?: number | null; evals?: { step: number; metrics: Record<string, number> }[] }): Promise<boolean> {
-    const c = await this.pool.connect();
-    let ok = false;
-    try {
-      await c.query('BEGIN');
+    const ok = await inTransaction(this.pool, async (c) => {
       const r = await c.query(
         `UPDATE ${SCHEMA}.cells SET status = 'done', result = $4, score = $5, seconds = $6, finished_at = now(), lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
          WHERE grid = $1 AND hash = $2 AND lease_token = $3 AND status = 'running' RETURNING hash`,
         [grid, hash, token, JSON.stringify(out.result), out.score ?? null, out.seconds ?? null],
       );
-      ok = (r.rowCount ?? 0) > 0;
-      if (ok && out.evals?.length) {
+      const written = (r.rowCount ?? 0) > 0;
+      if (written && out.evals?.length) {
         await c.query(
           `INSERT INTO ${SCHEMA}.evals (grid, hash, step, metrics) SELECT $1, $2, e.step, e.metrics FROM jsonb_to_recordset($3::jsonb) AS e(step integer, metrics jsonb) ON CONFLICT DO NOTHING`,
           [grid, hash, JSON.stringify(out.evals)],
         );
       }
-      await c.query('COMMIT');
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      c.release();
-    }
+      return written;
+    });
     await this.boss.complete(queueName(grid), jobId).catch(() => undefined);
     return ok;
   }

@@ -1,23 +1,16 @@
 import { createHash } from 'node:crypto';
 import { OrlError } from '@orl/core';
-import { CONDITIONS, type Algo, type Condition } from '../pipeline.js';
+import { CONDITIONS, type Algo, type CellSpec, type Condition } from '../pipeline.js';
 
 /**
  * One grid cell: everything that determines a training run. Its hash names the cell's artifact folder and is stored
  * with its result, so a changed protocol never reuses an old run.
  */
-export interface GridCell {
+export interface GridCell extends Pick<CellSpec, 'algo' | 'condition' | 'seed' | 'labelFraction' | 'steps' | 'evalEvery' | 'evalEpisodes'> {
   /** Suite dataset name (generated from the shipped behaviour policies) or a D4RL/Minari name or path. */
   dataset: string;
   /** Suite datasets: fraction of D4RL's size (0.1 in the scaled protocol). */
   datasetScale: number;
-  algo: Algo;
-  condition: Condition;
-  seed: number;
-  labelFraction: number;
-  steps: number;
-  evalEvery: number;
-  evalEpisodes: number;
   /** Reward-model inputs of the imputed condition. */
   rewardFeatures: 'sa' | 'sas';
 }
