@@ -1,3 +1,5 @@
+// Generates (or finds cached) suite datasets and prints one JSON line of statistics each:
+//   npx tsx --conditions=source packages/dataset-suite/scripts/generate.ts hopper-medium walker2d-medium
 import { generate } from '../src/index.js';
 for (const name of process.argv.slice(2)) {
   const t0 = performance.now();
