@@ -4,12 +4,13 @@ import type { BackendChoice } from '@orl/nn';
 import { loadDataset } from '../data.js';
 import { CONDITIONS, markdownTable, runCell, summarize, type Algo, type CellResult } from '../pipeline.js';
 import { learningCurveSpec, renderChart } from '../plots.js';
+import { safeName } from '../grid/cells.js';
 
 export async function pipelineCmd(o: { dataset: string; labelFraction: number; algo: Algo; steps: number; seeds: number[]; evalEvery: number; evalEpisodes: number; scale: number; out: string; backend: BackendChoice; fresh?: boolean }): Promise<void> {
   const log = (m: string) => console.error(`[orl] ${m}`);
   const t0 = performance.now();
   const { dataset, source } = await loadDataset(o.dataset, { scale: o.scale, log });
-  const name = o.dataset.replace(/[\\/]/g, '_').replace(/\.(hdf5|h5)$/i, '');
+  const name = safeName(o.dataset);
   log(`dataset ${o.dataset}: ${dataset.size} rows (${source})`);
   const cells: CellResult[] = [];
   const total = o.seeds.length * CONDITIONS.length;
