@@ -2,7 +2,7 @@
 import { Command, Option, InvalidArgumentError } from 'commander';
 import { isOrlError } from '@orl/core';
 import { fsError } from '@orl/core/node';
-import { run as datasetsList, collectCmd, generateCmd, inspectCmd } from './commands/datasets.js';
+import { run as datasetsList, collectCmd, generateCmd, importCmd, inspectCmd } from './commands/datasets.js';
 import { imputeCmd } from './commands/impute.js';
 import { trainCmd, evalCmd } from './commands/train.js';
 import { pipelineCmd } from './commands/pipeline.js';
@@ -82,6 +82,22 @@ datasets
   .argument('<dataset>', 'suite name, D4RL name, Minari id or path')
   .option('--json', 'print JSON')
   .action(inspectCmd);
+datasets
+  .command('import')
+  .description('your own logged data (CSV/TSV, Parquet, NumPy .npz or a folder of .npy arrays) → a D4RL-layout HDF5 file')
+  .argument('<file>', 'a .csv/.tsv, .parquet or .npz file, or a folder of <name>.npy arrays')
+  .requiredOption('--out <file.hdf5>', 'output file (D4RL layout, read by every other command)')
+  .requiredOption('--obs <columns>', "observation columns: a pattern (obs_*), a comma list, or one array/list column", list('obs', String))
+  .requiredOption('--act <columns>', 'action columns, as --obs', list('act', String))
+  .option('--next-obs <columns>', 'next-observation columns, if the file has them (else the next row of the episode)', list('next-obs', String))
+  .option('--reward <column>', 'reward column (empty cells / NaN = unknown reward; without it every reward is unknown)')
+  .option('--terminal <column>', 'terminal flag column (1/0, true/false)')
+  .option('--timeout <column>', 'time-limit flag column')
+  .option('--episode <column>', 'episode id column: a change of id ends an episode')
+  .option('--task <task>', 'the MuJoCo task the data comes from (hopper, walker2d, halfcheetah), for normalized scores')
+  .addOption(new Option('--format <format>', 'file format (default: from the file\'s first bytes)').choices(['csv', 'parquet', 'npz']))
+  .option('--delimiter <char>', "CSV field delimiter (default ',', tab for .tsv)")
+  .action(importCmd);
 
 program
   .command('impute')

@@ -26,5 +26,8 @@ export async function loadDataset(spec: string, options: GenerateOptions & { log
     const m = existsSync(`${spec}/main_data.hdf5`) ? await readMinari(spec) : null;
     if (m) return { dataset: m.dataset, source: m.dataDir };
   }
+  if (/\.(csv|tsv|parquet|pq|npz)$/i.test(spec)) {
+    throw new OrlError('UNSUPPORTED', `${spec}: a table needs a column mapping first — convert it with \`orl datasets import ${spec} --out data.hdf5 --obs … --act … --reward …\``, { name: spec });
+  }
   throw new OrlError('UNKNOWN_NAME', `unknown dataset '${spec}': use a suite name (${SUITE_NAMES.slice(0, 3).join(', ')}, …), a D4RL name (hopper-medium-v2), a Minari id or a path`, { name: spec });
 }

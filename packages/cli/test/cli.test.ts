@@ -62,3 +62,22 @@ describe('orl errors', () => {
     expect(orl('--help').stdout).toContain('pipeline');
   }, 120_000);
 });
+
+describe('orl datasets import', () => {
+  it('turns a pandas CSV into a D4RL file inspect reads (mask kept); a bare CSV path points at import', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orl-import-'));
+    const csv = join(import.meta.dirname, '..', '..', 'data-import', 'test', 'fixtures', 'logged.csv');
+    const out = join(dir, 'logged.hdf5');
+    const r = orl('datasets', 'import', csv, '--out', out, '--obs', 'obs_*', '--act', 'act_0,act_1,act_2', '--reward', 'reward', '--terminal', 'done', '--episode', 'episode', '--task', 'hopper');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/40 rows, obs 11, act 3, 3 episodes \(1 terminal, 2 cut\), 10 labelled rewards/);
+    const inspect = orl('datasets', 'inspect', out, '--json');
+    const s = JSON.parse(inspect.stdout);
+    expect([s.rows, s.obsDim, s.actDim, s.labelledRewards, s.transitions]).toEqual([40, 11, 3, 10, 38]);
+    const bare = orl('datasets', 'inspect', csv);
+    expect(bare.status).not.toBe(0);
+    expect(bare.stderr).toMatch(/orl datasets import/);
+    const missing = orl('datasets', 'import', csv, '--out', out, '--obs', 'x_*', '--act', 'act_0');
+    expect(missing.stderr).toMatch(/no column matches 'x_\*'/);
+  });
+});

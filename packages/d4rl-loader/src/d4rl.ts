@@ -80,12 +80,15 @@ export async function readD4rlHere(pathOrName: string, options: ReadOptions = {}
     const terminals = readNumeric(f, 'terminals', u8, limits, { rows: n, width: 1 });
     const timeouts = f.get('timeouts') ? readNumeric(f, 'timeouts', u8, limits, { rows: n, width: 1 }).data : new Uint8Array(n);
     const next = f.get('next_observations') ? readNumeric(f, 'next_observations', f32, limits, { rows: n, width: obs.width }).data : undefined;
+    // Which rewards are known (written by writeD4rl for partly labelled data; D4RL's own files have none).
+    const rewardMask = isDataset(f.get('infos/reward_mask')) ? readNumeric(f, 'infos/reward_mask', u8, limits, { rows: n, width: 1 }).data : undefined;
+    if (rewardMask) for (let i = 0; i < rewardMask.length; i++) if (rewardMask[i]! > 1) rewardMask[i] = 1;
     // h5py stores bools as 0/1 enums; anything else non-zero also means true.
     for (const flags of [terminals.data, timeouts]) for (let i = 0; i < flags.length; i++) if (flags[i]! > 1) flags[i] = 1;
     let dataset: Dataset;
     try {
       dataset = new Dataset(
-        { observations: obs.data, actions: act.data, rewards: rewards.data, terminals: terminals.data, timeouts, nextObservations: next },
+        { observations: obs.data, actions: act.data, rewards: rewards.data, terminals: terminals.data, timeouts, nextObservations: next, rewardMask },
         { obsDim: obs.width, actDim: act.width },
         { metadata: { source: path, format: 'd4rl' } },
       );
@@ -244,9 +247,11 @@ export async function writeD4rl(path: string, data: Dataset, options: WriteD4rlO
     writeArray(f, 'terminals', data.terminals, n);
     writeArray(f, 'timeouts', data.timeouts, n);
     if (data.nextObservations && options.nextObservations !== false) writeArray(f, 'next_observations', data.nextObservations, n);
-    if (options.infos && Object.keys(options.infos).length > 0) {
+    // A partly labelled dataset keeps its mask (read back by readD4rl), unless the caller writes one itself.
+    const infos = { ...(data.rewardMask ? { reward_mask: data.rewardMask } : {}), ...options.infos };
+    if (Object.keys(infos).length > 0) {
       const g = f.create_group('infos');
-      for (const [k, v] of Object.entries(options.infos)) writeArray(g, k, v, n);
+      for (const [k, v] of Object.entries(infos)) writeArray(g, k, v, n);
     }
     if (options.metadata && Object.keys(options.metadata).length > 0) writeMeta(f.create_group('metadata'), options.metadata);
     ok = true;

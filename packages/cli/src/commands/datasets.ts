@@ -3,6 +3,8 @@ import { OrlError, toTransitions } from '@orl/core';
 import { d4rlCacheDir, summarize, writeD4rl, writeMinari } from '@orl/d4rl-loader';
 import { RECIPES, collect, generate, suitePath } from '@orl/dataset-suite';
 import { loadBehaviorPolicy } from '@orl/mujoco-env';
+import { importFile } from '@orl/data-import/node';
+import type { ColumnMapping } from '@orl/data-import';
 import { loadDataset } from '../data.js';
 
 export async function run(): Promise<void> {
@@ -45,4 +47,36 @@ export async function inspectCmd(spec: string, o: { json?: boolean }): Promise<v
   console.log(`  labelled rewards ${s.labelledRewards} / ${s.rows}`);
   if (s.returns) console.log(`  return mean ${s.returns.mean.toFixed(1)} ± ${s.returns.std.toFixed(1)}  [${s.returns.min.toFixed(1)}, ${s.returns.max.toFixed(1)}]`);
   if (s.normalized) console.log(`  normalized (${s.task}) mean ${s.normalized.mean.toFixed(1)}  [${s.normalized.min.toFixed(1)}, ${s.normalized.max.toFixed(1)}]`);
+}
+
+export interface ImportCmdOptions {
+  out: string;
+  obs: string[];
+  act: string[];
+  nextObs?: string[];
+  reward?: string;
+  terminal?: string;
+  timeout?: string;
+  episode?: string;
+  task?: string;
+  format?: 'csv' | 'parquet' | 'npz';
+  delimiter?: string;
+}
+
+/** A CSV/TSV, Parquet, .npz file (or a folder of .npy arrays) → a D4RL-layout HDF5 file every other command reads. */
+export async function importCmd(file: string, o: ImportCmdOptions): Promise<void> {
+  const one = (v: string[]) => (v.length === 1 ? v[0]! : v);
+  const mapping: ColumnMapping = {
+    observations: one(o.obs),
+    actions: one(o.act),
+    ...(o.nextObs ? { nextObservations: one(o.nextObs) } : {}),
+    ...(o.reward ? { rewards: o.reward } : {}),
+    ...(o.terminal ? { terminals: o.terminal } : {}),
+    ...(o.timeout ? { timeouts: o.timeout } : {}),
+    ...(o.episode ? { episode: o.episode } : {}),
+  };
+  const dataset = await importFile(file, { mapping, ...(o.format ? { format: o.format } : {}), ...(o.delimiter ? { delimiter: o.delimiter } : {}), ...(o.task ? { metadata: { task: o.task } } : {}) });
+  await writeD4rl(o.out, dataset, { metadata: { ...(o.task ? { task: o.task } : {}), source_format: String(dataset.metadata.source_format) } });
+  const s = summarize(dataset)!;
+  console.log(`wrote ${o.out}: ${s.rows} rows, obs ${s.obsDim}, act ${s.actDim}, ${s.episodes} episodes (${s.terminals} terminal, ${s.timeouts} cut), ${s.labelledRewards} labelled rewards`);
 }
