@@ -7,6 +7,7 @@ import { imputeCmd } from './commands/impute.js';
 import { trainCmd, evalCmd } from './commands/train.js';
 import { pipelineCmd } from './commands/pipeline.js';
 import { reportCmd } from './commands/report.js';
+import { addConfigFlags } from './config-flags.js';
 import { gridReportCmd, gridRunCmd, gridStatusCmd, gridWorkerCmd } from './commands/grid.js';
 
 const int = (name: string) => (v: string) => {
@@ -44,6 +45,12 @@ const oneOf = <T extends string>(name: string, allowed: readonly T[]) => (v: str
   if (!allowed.includes(v as T)) throw new InvalidArgumentError(`${name}: '${v}' is not one of ${allowed.join(', ')}`);
   return v as T;
 };
+const progressFlags = (cmd: Command) =>
+  cmd
+    .option('--quiet', 'no progress output (errors and the final summary only)')
+    .option('--json', 'progress and the final result as JSON lines on stdout')
+    .option('--progress-every <s>', 'seconds between progress lines when stdout is not a terminal', positive('progress-every'), 10)
+    .option('--metrics <formats>', 'metric files in the run folder besides metrics.jsonl: csv', list('metrics', oneOf('metrics', ['jsonl', 'csv'] as const)));
 const backend = new Option('--backend <name>', 'compute backend').choices(['auto', 'native', 'wasm', 'js']).default('auto');
 
 const program = new Command('orl')
@@ -111,7 +118,7 @@ program
   .addOption(backend)
   .action(imputeCmd);
 
-program
+const train = program
   .command('train')
   .description('train TD3+BC, IQL, MOREC or plain MOPO on a dataset (resumes from <out>/checkpoint.orl)')
   .argument('<algo>', 'td3bc, iql, morec or mopo')
@@ -132,8 +139,10 @@ program
   .addOption(new Option('--policy-penalty <p>', "morec/mopo: MOPO's uncertainty penalty or MOBILE's Bellman-inconsistency penalty").choices(['mopo', 'mobile']))
   .option('--mobile-beta <b>', "MOBILE's penalty coefficient β (default 1)", num('mobile-beta'))
   .option('--fresh', 'start over in --out (a folder holding another run is refused otherwise)')
-  .addOption(backend)
-  .action(trainCmd);
+  .addOption(backend);
+progressFlags(train);
+addConfigFlags(train, ['td3bc', 'iql', 'morec', 'rm']);
+train.action(trainCmd);
 
 program
   .command('eval')
@@ -145,7 +154,7 @@ program
   .option('--render <file.svg>', 'also render the first episode as an animated SVG')
   .action(evalCmd);
 
-program
+const pipeline = program
   .command('pipeline')
   .description("the paper's experiment: all true rewards vs labelled only vs labelled + imputed")
   .requiredOption('--dataset <dataset>', 'suite name, D4RL name or path')
@@ -158,8 +167,10 @@ program
   .option('--scale <fraction>', 'suite datasets: fraction of full size', scaleArg, 1)
   .option('--out <dir>', 'output folder', 'runs/pipeline')
   .option('--fresh', 'start every run over (a folder holding another run is refused otherwise)')
-  .addOption(backend)
-  .action(pipelineCmd);
+  .addOption(backend);
+progressFlags(pipeline);
+addConfigFlags(pipeline, ['td3bc', 'iql', 'rm']);
+pipeline.action(pipelineCmd);
 
 program
   .command('report')

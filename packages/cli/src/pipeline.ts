@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Dataset, OrlError, mean, std, toTransitions, inferTask } from '@orl/core';
-import { readJsonl } from '@orl/core/node';
+import { readJsonl, type MetricsFormat, type ProgressMode } from '@orl/core/node';
 import { maskRewards } from '@orl/d4rl-loader';
 import { RewardModel, type RewardModelConfig, type FitReport, type ImputeReport } from '@orl/reward-model';
 import { trainTD3BC, type TD3BCConfig } from '@orl/td3bc';
@@ -26,7 +26,12 @@ export interface CellSpec {
   rewardModel?: Partial<RewardModelConfig>;
   algoConfig?: Partial<TD3BCConfig> | Partial<IQLConfig>;
   backend?: BackendChoice;
-  progress?: boolean | 'auto';
+  /** How training reports progress (not part of the run's identity). */
+  progress?: ProgressMode;
+  /** Metric files besides metrics.jsonl (e.g. ['csv']; not part of the run's identity). */
+  metrics?: MetricsFormat[];
+  /** Seconds between progress lines (not part of the run's identity). */
+  progressEvery?: number;
 }
 
 export interface CellResult {
@@ -103,7 +108,7 @@ export function runIdentity(raw: Dataset, spec: CellSpec): Record<string, unknow
     h.update(new Uint8Array(raw.actions.buffer, raw.actions.byteOffset + i * raw.actDim * 4, raw.actDim * 4));
     h.update(new Uint8Array(Float32Array.of(raw.rewards[i]!, raw.terminals[i]!, raw.timeouts[i]!).buffer));
   }
-  const { steps: _steps, progress: _progress, backend: _backend, ...settings } = spec;
+  const { steps: _steps, progress: _progress, backend: _backend, metrics: _metrics, progressEvery: _every, ...settings } = spec;
   return { dataset: { rows: raw.size, obsDim: raw.obsDim, actDim: raw.actDim, sha256: h.digest('hex').slice(0, 16) }, settings };
 }
 
@@ -152,6 +157,9 @@ export async function runCell(raw: Dataset, spec: CellSpec, outDir: string, log:
     outDir,
     logEvery: Math.min(1000, spec.evalEvery),
     progress: spec.progress ?? 'auto',
+    label: `${spec.algo} ${spec.condition} s${spec.seed}`,
+    ...(spec.metrics ? { metrics: spec.metrics } : {}),
+    ...(spec.progressEvery ? { progressEvery: spec.progressEvery } : {}),
     ...(rows ? { rows } : {}),
     ...(spec.backend ? { backend: spec.backend } : {}),
   };

@@ -118,6 +118,53 @@ describe('run folders remember what they hold', () => {
   }, 120_000);
 });
 
+describe('config fields as flags, output modes', () => {
+  it('every config field is a flag with its doc comment as help; values reach the run; flags of another algorithm are refused', () => {
+    const help = orl('train', '--help').stdout;
+    for (const [flag, doc] of [
+      ['--alpha <n>', 'weight of the RL term against behaviour cloning'],
+      ['--expectile <n>', 'Expectile τ of the value regression'],
+      ['--rollout-kappa <n>', 'Softmax temperature κ'],
+      ['--sac-hidden <list>', 'Hidden layer widths of actor and critics'],
+      ['--rm-features <sa|sas>', 'Inputs: (s, a)'],
+    ]) {
+      expect(help).toContain(flag);
+      expect(help.replace(/\s+/g, ' ')).toContain(doc);
+    }
+    const file = join(dir, 'flags.hdf5');
+    expect(orl('datasets', 'collect', '--task', 'hopper', '--policy', 'random', '--transitions', '1500', '--out', file).status).toBe(0);
+    const out = join(dir, 'flags-run');
+    // Piped stdout (not a terminal): progress lines, not a bar.
+    const r = orl('train', 'td3bc', '--dataset', file, '--out', out, '--steps', '200', '--eval-every', '100', '--eval-episodes', '1', '--alpha', '0.5', '--hidden', '32,32', '--condition', 'imputed', '--label-fraction', '0.1', '--rm-hidden', '16', '--progress-every', '1', '--metrics', 'csv');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^\[train\] td3bc imputed s0 step 0\/200 \(0\.0%\) · started$/m);
+    expect(r.stdout).toMatch(/^\[train\] td3bc imputed s0 step 200\/200 \(100\.0%\) · \d+ steps\/s · took .* · eval -?\d+\.\d @ 200$/m);
+    const settings = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).settings;
+    expect(settings.algoConfig).toEqual({ alpha: 0.5, hidden: [32, 32] });
+    expect(settings.rewardModel).toEqual({ hidden: [16] });
+    expect(readFileSync(join(out, 'metrics.csv'), 'utf8').split('\n')[0]).toMatch(/^step,loss\/critic,/);
+    const wrong = orl('train', 'td3bc', '--dataset', file, '--out', join(dir, 'x'), '--expectile', '0.9');
+    expect(wrong.stderr).toMatch(/--expectile belongs to iql; td3bc has no such setting \[INVALID_ARGUMENT\]/);
+    expect(orl('train', 'iql', '--dataset', file, '--out', join(dir, 'x'), '--alpha', 'abc').stderr).toMatch(/--alpha must be a number/);
+    // --json: JSON lines only on stdout, ending with the result; --quiet: only the summary line.
+    const json = orl('train', 'td3bc', '--dataset', file, '--out', join(dir, 'json-run'), '--steps', '100', '--eval-every', '50', '--eval-episodes', '1', '--json');
+    const events = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; finalScore?: number });
+    expect(events[0]!.event).toBe('start');
+    expect(events.at(-1)).toMatchObject({ event: 'result', steps: 100 });
+    expect(events.filter((e) => e.event === 'eval')).toHaveLength(2);
+    const quiet = orl('train', 'td3bc', '--dataset', file, '--out', join(dir, 'quiet-run'), '--steps', '50', '--eval-every', '50', '--eval-episodes', '1', '--quiet');
+    expect(quiet.stdout.trim().split('\n')).toHaveLength(1);
+    expect(quiet.stderr).toBe('');
+  }, 180_000);
+
+  it('the generated field lists match the config interfaces (tools/config-fields.mts --check)', () => {
+    const root = join(import.meta.dirname, '..', '..', '..');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'tools', 'config-fields.mts'), '--check'], { encoding: 'utf8', cwd: root });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+});
+
 describe('file-system failures are one typed line naming the path', () => {
   it.each([
     ['an output under a file', () => join(dir, 'plain-file', 'x.hdf5'), /cannot create the folder .*plain-file: .*is a file, not a folder \[IO\]/],

@@ -3,7 +3,7 @@ export { Rng, type RngState } from './rng.js';
 export { Dataset, toTransitions, type DatasetColumns, type DatasetShape } from './dataset.js';
 export { UniformSampler, type Batch, type BatchSource } from './sampler.js';
 export { box, boxSize, contains, type BoxSpace } from './spaces.js';
-export type { Env, Policy, Agent, Checkpointable, ResetResult, StepResult } from './interfaces.js';
+export type { Env, Policy, Agent, Checkpointable, ResetResult, StepResult, ConfigFieldSpec } from './interfaces.js';
 export { StateNormalizer } from './normalizer.js';
 export { D4RL_REF_SCORES, D4RL_TASKS, normalizedScore, returnFromNormalized, taskOf, type D4rlTask } from './scores.js';
 export { encodeState, decodeState, stateTensor, type StateDict, type StateValue, type TypedArray } from './serialize.js';

@@ -51,3 +51,14 @@ export interface Agent extends Checkpointable {
   /** The policy to evaluate (deterministic). */
   policy(): Policy;
 }
+
+/**
+ * One field of an algorithm's config, generated from its doc comment (tools/config-fields.mts): what the CLI turns
+ * into a flag with that doc as its help. Nested objects appear as dotted names ('rollout.horizon').
+ */
+export interface ConfigFieldSpec {
+  name: string;
+  doc: string;
+  type: 'number' | 'number[]' | 'boolean' | 'choice';
+  choices?: string[];
+}

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Dataset, Rng, UniformSampler, toTransitions, type Agent, type Batch, type Policy, type StateDict, type RngState } from '../src/index.js';
-import { trainLoop, readJsonl, MemoryMetrics, CHECKPOINT_FILE, METRICS_FILE } from '../src/node/index.js';
+import { trainLoop, readJsonl, readCsvMetrics, createProgress, MemoryMetrics, CHECKPOINT_FILE, METRICS_FILE, METRICS_CSV_FILE } from '../src/node/index.js';
 
 /** y = w·x fitted by noisy SGD: its state (weights, step count, RNG) must all survive a checkpoint. */
 class ToyAgent implements Agent {
@@ -164,5 +164,55 @@ describe('trainLoop', () => {
     // The checkpoint on disk is the last good one (step 100), so the run can be inspected or resumed.
     const { loadState } = await import('../src/node/index.js');
     expect(loadState(join(out, CHECKPOINT_FILE)).step).toBe(100);
+  });
+});
+
+describe('metric sinks and progress', () => {
+  it('metrics.csv holds the same records as metrics.jsonl (evaluations widen the header), truncated on resume', async () => {
+    const data = toyData();
+    const out = tmp();
+    const ac = new AbortController();
+    const agent = new ToyAgent();
+    agent.onUpdate = (s) => s === 130 && ac.abort();
+    const evaluate = (step: number) => ({ 'eval/return': step / 10 });
+    await trainLoop({ agent, sampler: new UniformSampler(data, 32, 5), steps: 200, outDir: out, logEvery: 25, evalEvery: 50, evaluate, metrics: ['csv'], progress: false, signal: ac.signal });
+    const mem = new MemoryMetrics();
+    await trainLoop({ agent: new ToyAgent(), sampler: new UniformSampler(data, 32, 5), steps: 200, outDir: out, logEvery: 25, evalEvery: 50, evaluate, metrics: ['csv'], sinks: [mem], progress: false });
+    const jsonl = readJsonl(join(out, METRICS_FILE));
+    const csv = readCsvMetrics(join(out, METRICS_CSV_FILE));
+    expect(csv).toEqual(jsonl.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Number(String(v))]))));
+    expect(csv.filter((r) => r['eval/return'] !== undefined).map((r) => r.step)).toEqual([50, 100, 150, 200]);
+    expect(csv.map((r) => r.step).filter((s) => s === 125)).toHaveLength(1); // the interrupted run's records after its checkpoint are gone
+    expect(mem.records.at(-1)).toEqual({ step: 200, 'eval/return': 20 });
+    await expect(trainLoop({ agent: new ToyAgent(), sampler: new UniformSampler(data, 32, 5), steps: 10, outDir: tmp(), metrics: ['xml' as never], progress: false })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it("'lines' and 'json' progress: a line per interval with step, rate, ETA and the last evaluation", async () => {
+    const lines: string[] = [];
+    const r = createProgress({ mode: 'lines', total: 100, every: 0, label: 'toy', write: (l) => lines.push(l) });
+    r.start(0);
+    r.tick(40, 10);
+    r.evaluated(50, { 'eval/normalized_score': 33.25 });
+    r.tick(60, 10);
+    r.stop(100);
+    expect(lines[0]).toMatch(/^\[train\] toy step 0\/100 \(0\.0%\) · started$/);
+    expect(lines[1]).toMatch(/^\[train\] toy step 40\/100 \(40\.0%\) · \d+ steps\/s · ETA /);
+    expect(lines[2]).toMatch(/step 60\/100 .* · eval 33\.3 @ 50$/);
+    expect(lines[3]).toMatch(/step 100\/100 \(100\.0%\) · \d+ steps\/s · took .* · eval 33\.3 @ 50$/);
+    const json: string[] = [];
+    const j = createProgress({ mode: 'json', total: 100, every: 0, write: (l) => json.push(l) });
+    j.start(0);
+    j.evaluated(50, { 'eval/return': 7 });
+    j.stop(100);
+    const events = json.map((l) => JSON.parse(l) as { event: string; step: number; lastEval: unknown });
+    expect(events.map((e) => e.event)).toEqual(['start', 'eval', 'end']);
+    expect(events[2]).toMatchObject({ step: 100, lastEval: { step: 50, 'eval/return': 7 } });
+    // Throttled: with a 10 s interval, many ticks give no line.
+    const quiet: string[] = [];
+    const q = createProgress({ mode: 'lines', total: 100, write: (l) => quiet.push(l) });
+    q.start(0);
+    for (let i = 1; i < 100; i++) q.tick(i);
+    expect(quiet).toHaveLength(1);
+    expect(createProgress({ mode: 'auto', total: 1, isTTY: false, write: (l) => quiet.push(l) }).start).toBeTypeOf('function');
   });
 });

@@ -16,10 +16,13 @@ export interface IQLConfig {
   discount: number;
   /** Soft target update rate of the Q targets. */
   tau: number;
-  /** Learning rates (Adam). */
+  /** Actor learning rate (Adam, cosine-decayed over maxSteps). */
   actorLr: number;
+  /** Learning rate of the twin Q networks (Adam). */
   qLr: number;
+  /** Learning rate of the value network V (Adam). */
   vLr: number;
+  /** Mini-batch size. */
   batchSize: number;
   /** Steps of the actor's cosine learning-rate schedule (set to the run length). */
   maxSteps: number;
@@ -33,11 +36,15 @@ export interface IQLConfig {
   /** Rewards are multiplied by this (CORL/IQL on locomotion: 1000 / (max return − min return)). */
   rewardScale: number;
   // Networks
+  /** Hidden layer widths of actor, Q and V networks. */
   hidden: number[];
-  /** log std clamp of the Gaussian actor. */
+  /** Lower clamp of the Gaussian actor's log std. */
   logStdMin: number;
+  /** Upper clamp of the Gaussian actor's log std. */
   logStdMax: number;
+  /** Action bound (actions in [−maxAction, maxAction]). */
   maxAction: number;
+  /** Seed of network initialisation and sampling. */
   seed: number;
 }
 

@@ -5,3 +5,4 @@ export { SAC, SAC_DEFAULTS, type SACConfig } from './sac.js';
 export { MorecAgent, MOREC_DEFAULTS, type MorecConfig } from './morec.js';
 export { gaussianNll, boundLogVar } from './gaussian.js';
 export { trainMorec, imputeRewards, type TrainMorecOptions } from './train.js';
+export * from './config-fields.js';

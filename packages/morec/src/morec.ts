@@ -16,20 +16,30 @@ import { rollout, type RolloutConfig } from './rollout.js';
 import { SAC, type SACConfig } from './sac.js';
 
 export interface MorecConfig {
+  /** Model rollouts (dotted: rollout.horizon, rollout.kappa, …). */
   rollout: Partial<RolloutConfig>;
   /** New rollouts every this many SAC steps, from this many dataset start states. */
   rolloutFreq: number;
+  /** Start states per rollout round. */
   rolloutBatch: number;
   /** The model buffer keeps this many rollout rounds' worth of transitions. */
   bufferRounds: number;
   /** Fraction of each batch drawn from the real data. */
   realRatio: number;
+  /** SAC mini-batch size (real + model transitions). */
   batchSize: number;
+  /** The SAC agent trained on the rollouts. */
   sac: Partial<SACConfig>;
   /** 'mopo': uncertainty penalty in the rollout rewards (rollout.penalty); 'mobile': Bellman-inconsistency penalty. */
   policyPenalty: 'mopo' | 'mobile';
   /** MOBILE's β and next-state samples per elite (its release: 10 samples; β tuned per dataset, 0.1–2.5). */
-  mobile: { beta: number; samples: number };
+  mobile: {
+    /** MOBILE's penalty coefficient β. */
+    beta: number;
+    /** MOBILE's next-state samples per elite. */
+    samples: number;
+  };
+  /** Seed of everything MOREC draws. */
   seed: number;
 }
 

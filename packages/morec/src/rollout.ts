@@ -17,6 +17,7 @@ export function terminationFn(task: string): (obs: Float32Array, offset: number)
 }
 
 export interface RolloutConfig {
+  /** Steps per model rollout (MOREC: 100 with the dynamics-reward filter; MOPO: 5). */
   horizon: number;
   /** Candidates per elite (10 candidates = 5 elites × 2). */
   samplesPerElite: number;

@@ -6,15 +6,23 @@ import { Rng, StateNormalizer, type Batch, type StateDict } from '@orl/core';
 import { Adam, MLP, MlpPolicy, ParamVector, concatRows, mlpState, mseLoss, polyak, tanhGaussianBackward, tanhGaussianSample, type Engine } from '@orl/nn';
 
 export interface SACConfig {
+  /** Discount factor γ. */
   discount: number;
+  /** Soft target update rate τ. */
   tau: number;
+  /** Actor learning rate (Adam). */
   actorLr: number;
+  /** Critic learning rate (Adam). */
   criticLr: number;
+  /** Learning rate of the entropy temperature log α. */
   alphaLr: number;
+  /** Hidden layer widths of actor and critics. */
   hidden: number[];
   /** Automatic α (target entropy −|A|); otherwise α is fixed at initAlpha. */
   autoAlpha: boolean;
+  /** Initial (or fixed) entropy temperature α. */
   initAlpha: number;
+  /** Seed of SAC's networks and sampling (set from MOREC's seed). */
   seed: number;
 }
 

@@ -10,15 +10,19 @@ import { regressionMetrics, type RegressionMetrics } from './metrics.js';
 export interface RewardModelConfig {
   /** Hidden layer widths ("a two-layer MLP" in the paper). */
   hidden: number[];
+  /** Hidden-layer activation. */
   activation: Activation;
   /** Inputs: (s, a) — the paper's — or (s, a, s') (more accurate where the reward depends on the next state). */
   features: 'sa' | 'sas';
   /** Standardise inputs and targets with statistics of the labelled training rows. */
   normalizeInputs: boolean;
+  /** Standardise the reward targets (predictions are mapped back). */
   normalizeTargets: boolean;
+  /** Learning rate (Adam). */
   lr: number;
   /** L2 weight decay (added to the gradient, torch.optim.Adam style). */
   weightDecay: number;
+  /** Mini-batch size. */
   batchSize: number;
   /** Maximum passes over the labelled training rows. */
   epochs: number;
@@ -28,6 +32,7 @@ export interface RewardModelConfig {
   patience: number;
   /** Number of independently initialised models; their mean is the imputed reward, their std the uncertainty. */
   ensemble: number;
+  /** Seed of the initialisation, the validation split and the batches. */
   seed: number;
 }
 

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { ensureDir, writeFileAtomic } from '@orl/core/node';
 import { Dataset, OrlError, toTransitions } from '@orl/core';
 import { maskRewards } from '@orl/d4rl-loader';
-import { MOREC_DEFAULTS, trainMorec } from '@orl/morec';
+import { MOREC_DEFAULTS, trainMorec, type MorecConfig } from '@orl/morec';
+import type { MetricsFormat, ProgressMode } from '@orl/core/node';
+import { configFromFlags } from '../config-flags.js';
 import { TASKS, evaluate, makeEnv, renderEpisodeSvg, resolveTask } from '@orl/mujoco-env';
 import { MlpPolicy, createEngine, type BackendChoice } from '@orl/nn';
 import { loadDataset } from '../data.js';
@@ -27,21 +29,41 @@ export interface TrainCmdOptions {
   policyPenalty?: 'mopo' | 'mobile';
   mobileBeta?: number;
   fresh?: boolean;
+  quiet?: boolean;
+  json?: boolean;
+  progressEvery?: number;
+  metrics?: MetricsFormat[];
+  /** Config flags (--discount, --rm-hidden, …): see config-flags.ts. */
+  [flag: string]: unknown;
+}
+
+/** The progress mode the output flags ask for. */
+export function progressMode(o: { quiet?: boolean; json?: boolean }): ProgressMode {
+  if (o.quiet && o.json) throw new OrlError('INVALID_ARGUMENT', '--quiet and --json exclude each other');
+  return o.quiet ? 'none' : o.json ? 'json' : 'auto';
 }
 
 export async function trainCmd(algo: string, o: TrainCmdOptions): Promise<void> {
   if (!['td3bc', 'iql', 'morec', 'mopo'].includes(algo)) throw new OrlError('INVALID_ARGUMENT', `unknown algorithm '${algo}' (td3bc, iql, morec or mopo)`);
-  const { dataset } = await loadDataset(o.dataset, { log: (m) => console.error(m) });
-  if (algo === 'morec' || algo === 'mopo') return trainModelBased(algo, dataset, o);
-  const r = await runCell(dataset, { algo: algo as Algo, condition: o.condition, seed: o.seed, labelFraction: o.labelFraction, steps: o.steps, evalEvery: o.evalEvery, evalEpisodes: o.evalEpisodes, backend: o.backend }, o.out, (m) => console.error(m), { fresh: Boolean(o.fresh) });
-  console.log(`${algo} on ${o.dataset} (${o.condition}): final normalized score ${r.finalScore.toFixed(1)} after ${r.steps} steps (${r.seconds.toFixed(0)} s); policy in ${o.out}/policy.orl and ${o.out}/tfjs/`);
+  const owner = algo === 'mopo' ? 'morec' : algo;
+  const algoConfig = configFromFlags(o, owner, ['td3bc', 'iql', 'morec'].filter((a) => a !== owner));
+  const rewardModel = configFromFlags(o, 'rm');
+  if (Object.keys(rewardModel).length > 0 && (o.condition !== 'imputed' || owner === 'morec')) throw new OrlError('INVALID_ARGUMENT', '--rm-* flags configure the reward model of the imputed condition of td3bc/iql (--condition imputed)');
+  const progress = progressMode(o);
+  const log = (m: string) => (o.quiet ? undefined : console.error(m));
+  const { dataset } = await loadDataset(o.dataset, { log });
+  if (algo === 'morec' || algo === 'mopo') return trainModelBased(algo, dataset, o, algoConfig as Partial<MorecConfig>, progress);
+  const spec = { algo: algo as Algo, condition: o.condition, seed: o.seed, labelFraction: o.labelFraction, steps: o.steps, evalEvery: o.evalEvery, evalEpisodes: o.evalEpisodes, backend: o.backend, progress, ...(o.progressEvery ? { progressEvery: o.progressEvery } : {}), ...(o.metrics ? { metrics: o.metrics } : {}), ...(Object.keys(algoConfig).length ? { algoConfig } : {}), ...(Object.keys(rewardModel).length ? { rewardModel } : {}) };
+  const r = await runCell(dataset, spec, o.out, log, { fresh: Boolean(o.fresh) });
+  if (o.json) console.log(JSON.stringify({ event: 'result', algo, dataset: o.dataset, condition: o.condition, seed: o.seed, steps: r.steps, finalScore: r.finalScore, lastThreeMean: r.lastThreeMean ?? null, seconds: r.seconds, policy: `${o.out}/policy.orl` }));
+  else console.log(`${algo} on ${o.dataset} (${o.condition}): final normalized score ${r.finalScore.toFixed(1)} after ${r.steps} steps (${r.seconds.toFixed(0)} s); policy in ${o.out}/policy.orl and ${o.out}/tfjs/`);
 }
 
 /**
  * MOREC (or plain MOPO: no dynamics-reward filter, horizon 5). Condition 'imputed' hides all but the labelled fraction
  * of rewards and lets the dynamics model's reward head (trained on the labelled rows) fill them in.
  */
-async function trainModelBased(algo: 'morec' | 'mopo', raw: Dataset, o: TrainCmdOptions): Promise<void> {
+async function trainModelBased(algo: 'morec' | 'mopo', raw: Dataset, o: TrainCmdOptions, config: Partial<MorecConfig>, progress: ProgressMode): Promise<void> {
   if (o.condition === 'labelled') throw new OrlError('INVALID_ARGUMENT', `${algo} trains on every transition: use --condition all or imputed (the reward head fills the unlabelled rewards)`);
   let data = toTransitions(raw);
   if (o.condition === 'imputed') data = maskRewards(data, o.labelFraction, o.seed).dataset;
@@ -51,15 +73,20 @@ async function trainModelBased(algo: 'morec' | 'mopo', raw: Dataset, o: TrainCmd
   ensureDir(o.out);
   const t0 = performance.now();
   const penalty = { policyPenalty: o.policyPenalty ?? 'mopo', mobile: { ...MOREC_DEFAULTS.mobile, ...(o.mobileBeta !== undefined ? { beta: o.mobileBeta } : {}) } } as const;
-  const { agent, loop } = await trainMorec(data, { seed: o.seed, rollout: { select, horizon }, ...penalty, ...(o.rolloutStarts ? { rolloutBatch: o.rolloutStarts } : {}) }, {
-    steps: o.steps, evalEvery: o.evalEvery, evalEpisodes: o.evalEpisodes, outDir: o.out, backend: o.backend, progress: 'auto',
+  const { agent, loop } = await trainMorec(data, { ...config, seed: o.seed, rollout: { ...config.rollout, select, horizon }, ...penalty, mobile: { ...penalty.mobile, ...config.mobile, ...(o.mobileBeta !== undefined ? { beta: o.mobileBeta } : {}) }, ...(o.rolloutStarts ? { rolloutBatch: o.rolloutStarts } : {}) }, {
+    steps: o.steps, evalEvery: o.evalEvery, evalEpisodes: o.evalEpisodes, outDir: o.out, backend: o.backend, progress, label: algo,
+    ...(o.progressEvery ? { progressEvery: o.progressEvery } : {}), ...(o.metrics ? { metrics: o.metrics } : {}),
     ...(o.modelRows ? { maxModelRows: o.modelRows } : {}),
     ...(o.modelEpochs ? { dynamics: { maxEpochs: o.modelEpochs } } : {}),
     ...(o.rewardSteps ? { dynamicsReward: { steps: o.rewardSteps } } : {}),
-    log: (m) => console.error(m),
+    log: (m) => (o.quiet ? undefined : console.error(m)),
   });
   savePolicy(agent.policy(), o.out, typeof data.metadata.task === 'string' ? data.metadata.task : undefined);
   const score = loop.lastEval?.['eval/normalized_score'];
+  if (o.json) {
+    console.log(JSON.stringify({ event: 'result', algo, dataset: o.dataset, condition: o.condition, seed: o.seed, steps: loop.step, finalScore: score ?? null, seconds: (performance.now() - t0) / 1000, policy: `${o.out}/policy.orl` }));
+    return;
+  }
   console.log(`${algo} on ${o.dataset} (${o.condition}, select ${select}, horizon ${horizon}, ${penalty.policyPenalty} penalty): final normalized score ${score?.toFixed(1) ?? 'n/a'} after ${loop.step} steps (${((performance.now() - t0) / 1000).toFixed(0)} s); policy in ${o.out}/policy.orl and ${o.out}/tfjs/`);
 }
 

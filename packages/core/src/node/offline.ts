@@ -1,7 +1,9 @@
 import type { Dataset } from '@orl/core';
 import type { Agent, Policy } from '@orl/core';
 import type { StateValue } from '@orl/core';
-import { trainLoop, type TrainLoopResult } from './train.js';
+import { trainLoop, type MetricsFormat, type TrainLoopResult } from './train.js';
+import type { MetricsSink } from './metrics.js';
+import type { ProgressMode } from './progress.js';
 // The package's own entry, not a relative path: @orl/core/node must share its classes (OrlError) with @orl/core.
 import { UniformSampler } from '@orl/core';
 
@@ -17,7 +19,15 @@ export interface OfflineTrainOptions {
   logEvery?: number;
   checkpointEvery?: number;
   resume?: boolean;
-  progress?: boolean | 'auto';
+  /** 'auto' (default): a bar on a terminal, a line every `progressEvery` s otherwise; 'lines', 'json', 'bar', 'none'. */
+  progress?: ProgressMode;
+  progressEvery?: number;
+  /** Names the run in progress lines. */
+  label?: string;
+  /** Metric files in `outDir`: 'jsonl' (always), 'csv'. */
+  metrics?: MetricsFormat[];
+  /** Your own metric sinks (a logger, a dashboard…), beside the files. */
+  sinks?: MetricsSink[];
   signal?: AbortSignal;
 }
 
@@ -45,6 +55,10 @@ export function trainOffline(args: {
     ...(o.checkpointEvery ? { checkpointEvery: o.checkpointEvery } : {}),
     resume: o.resume ?? true,
     progress: o.progress ?? 'auto',
+    ...(o.progressEvery !== undefined ? { progressEvery: o.progressEvery } : {}),
+    ...(o.label ? { label: o.label } : {}),
+    ...(o.metrics ? { metrics: o.metrics } : {}),
+    ...(o.sinks ? { sinks: o.sinks } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
     runInfo: { ...args.runInfo, rows: o.rows ? o.rows.length : null, size: data.size },
   });

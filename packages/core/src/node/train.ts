@@ -1,11 +1,11 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { SingleBar, Presets } from 'cli-progress';
 import type { Agent } from '@orl/core';
 import type { BatchSource } from '@orl/core';
 import type { StateDict, StateValue } from '@orl/core';
 import { loadState, saveState } from './fs.js';
-import { JsonlMetrics, readJsonl, type MetricRecord, type MetricsSink } from './metrics.js';
+import { CsvMetrics, JsonlMetrics, readJsonl, type MetricRecord, type MetricsSink } from './metrics.js';
+import { createProgress, type ProgressMode } from './progress.js';
 // The package's own entry, not a relative path: @orl/core/node must share its classes (OrlError) with @orl/core.
 import { OrlError } from '@orl/core';
 
@@ -26,9 +26,15 @@ export interface TrainLoopOptions {
   checkpointEvery?: number;
   /** Continue from `outDir/checkpoint.orl` when it exists (default true). */
   resume?: boolean;
-  /** Progress bar: 'auto' shows it only on a TTY (default). */
-  progress?: boolean | 'auto';
-  /** Extra sinks (e.g. in-memory for tests); JSONL in `outDir` is added automatically. */
+  /** 'auto' (default): a bar on a terminal, one line every `progressEvery` s otherwise; 'lines', 'json', 'bar', 'none'. */
+  progress?: ProgressMode;
+  /** Seconds between progress lines (default 10). */
+  progressEvery?: number;
+  /** Names the run in progress lines. */
+  label?: string;
+  /** Metric files written in `outDir` (default ['jsonl']; 'csv' adds metrics.csv). JSONL is always kept for resume. */
+  metrics?: MetricsFormat[];
+  /** Extra sinks (e.g. in-memory for tests, your own logger); the files of `metrics` are added automatically. */
   sinks?: MetricsSink[];
   /** Stops after the current step, saving a checkpoint first (Ctrl-C handling, tests). */
   signal?: AbortSignal;
@@ -49,6 +55,8 @@ export interface TrainLoopResult {
 
 export const CHECKPOINT_FILE = 'checkpoint.orl';
 export const METRICS_FILE = 'metrics.jsonl';
+export const METRICS_CSV_FILE = 'metrics.csv';
+export type MetricsFormat = 'jsonl' | 'csv';
 
 /**
  * The training loop: `agent.update(sampler.sample())` for `steps` steps, periodic evaluation, JSONL metrics, atomic
@@ -65,9 +73,14 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainLoopResult
   const ckptPath = opts.outDir ? join(opts.outDir, CHECKPOINT_FILE) : undefined;
   const sinks: MetricsSink[] = [...(opts.sinks ?? [])];
   let jsonl: JsonlMetrics | undefined;
+  let csv: CsvMetrics | undefined;
   if (opts.outDir) {
     jsonl = new JsonlMetrics(join(opts.outDir, METRICS_FILE));
     sinks.push(jsonl);
+    for (const f of opts.metrics ?? []) {
+      if (f === 'csv') sinks.push((csv = new CsvMetrics(join(opts.outDir, METRICS_CSV_FILE))));
+      else if (f !== 'jsonl') throw new OrlError('INVALID_ARGUMENT', `unknown metrics format '${String(f)}' (jsonl, csv)`);
+    }
   }
 
   let step = 0;
@@ -85,8 +98,10 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainLoopResult
     step = ck.step;
     resumedFrom = step;
     jsonl?.truncateAfter(step);
+    csv?.truncateAfter(step);
   } else {
     jsonl?.truncateAfter(0); // a run started over must not append to the records of an earlier one
+    csv?.truncateAfter(0);
   }
   if (opts.outDir) removeStaleTempFiles(opts.outDir);
 
@@ -102,9 +117,8 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainLoopResult
     });
   };
 
-  const showBar = opts.progress === true || ((opts.progress ?? 'auto') === 'auto' && Boolean(process.stdout.isTTY));
-  const bar = showBar ? new SingleBar({ format: 'train |{bar}| {value}/{total} steps | {rate} steps/s | {info}', hideCursor: true }, Presets.shades_classic) : undefined;
-  bar?.start(steps, step, { rate: '-', info: '' });
+  const progress = createProgress({ mode: opts.progress ?? 'auto', total: steps, ...(opts.progressEvery !== undefined ? { every: opts.progressEvery } : {}), ...(opts.label ? { label: opts.label } : {}) });
+  progress.start(step);
 
   const emit = (rec: MetricRecord) => {
     for (const s of sinks) s.write(rec);
@@ -123,8 +137,7 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainLoopResult
     const res = await opts.evaluate(step);
     lastEval = res;
     emit({ step, ...res });
-    const score = res['eval/normalized_score'] ?? res['eval/return'];
-    if (score !== undefined) bar?.update(step, { info: `eval ${score.toFixed(1)}` });
+    progress.evaluated(step, res);
   };
 
   try {
@@ -148,13 +161,13 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainLoopResult
         for (const [k, v] of acc) rec[k] = v / counts.get(k)!;
         rec['perf/steps_per_s'] = (windowSteps * 1000) / Math.max(1e-9, now - windowStart);
         emit(rec);
-        bar?.update(step, { rate: rec['perf/steps_per_s'].toFixed(0) });
+        progress.tick(step, rec['perf/steps_per_s']);
         acc.clear();
         counts.clear();
         windowSteps = 0;
         windowStart = now;
-      } else if (bar && step % 50 === 0) {
-        bar.update(step);
+      } else if (step % 50 === 0) {
+        progress.tick(step);
       }
       if (evalEvery > 0 && step % evalEvery === 0 && step !== steps) await runEval();
       if (step % checkpointEvery === 0 && step !== steps) saveCheckpoint();
@@ -172,7 +185,7 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainLoopResult
     } else if (!stopped && (evalEvery > 0 || opts.evaluate) && steps > 0) await runEval();
     saveCheckpoint();
   } finally {
-    bar?.stop();
+    progress.stop(step);
   }
   return { step, stopped, resumedFrom, lastEval, seconds: (performance.now() - t0) / 1000 };
 }
