@@ -4,7 +4,7 @@ import { isOrlError } from '@orl/core';
 import { fsError } from '@orl/core/node';
 import { run as datasetsList, collectCmd, generateCmd, importCmd, inspectCmd } from './commands/datasets.js';
 import { imputeCmd } from './commands/impute.js';
-import { trainCmd, evalCmd } from './commands/train.js';
+import { trainCmd, evalCmd, exportCmd } from './commands/train.js';
 import { pipelineCmd } from './commands/pipeline.js';
 import { reportCmd } from './commands/report.js';
 import { addConfigFlags } from './config-flags.js';
@@ -143,6 +143,14 @@ const train = program
 progressFlags(train);
 addConfigFlags(train, ['td3bc', 'iql', 'morec', 'rm']);
 train.action(trainCmd);
+
+program
+  .command('export')
+  .description('convert a saved policy.orl to ONNX (onnxruntime, most serving stacks) and/or TensorFlow.js')
+  .requiredOption('--policy <file>', 'policy.orl written by `orl train`')
+  .option('--onnx <file.onnx>', 'write an ONNX model')
+  .option('--tfjs <dir>', 'write a TF.js LayersModel folder')
+  .action(exportCmd);
 
 program
   .command('eval')

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Dataset, OrlError, mean, std, toTransitions, inferTask } from '@orl/core';
+import { exportOnnx } from '@orl/onnx';
 import { readJsonl, type MetricsFormat, type ProgressMode } from '@orl/core/node';
 import { maskRewards } from '@orl/d4rl-loader';
 import { RewardModel, type RewardModelConfig, type FitReport, type ImputeReport } from '@orl/reward-model';
@@ -234,4 +235,5 @@ export function savePolicy(policy: MlpPolicy, outDir: string, task?: string): vo
   const { modelJson, weights } = policy.exportTfjs();
   writeFileAtomic(join(outDir, 'tfjs', 'model.json'), JSON.stringify(modelJson));
   writeFileAtomic(join(outDir, 'tfjs', 'weights.bin'), weights);
+  writeFileAtomic(join(outDir, 'policy.onnx'), exportOnnx(policy));
 }

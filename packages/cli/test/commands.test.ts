@@ -143,6 +143,11 @@ describe('config fields as flags, output modes', () => {
     expect(settings.algoConfig).toEqual({ alpha: 0.5, hidden: [32, 32] });
     expect(settings.rewardModel).toEqual({ hidden: [16] });
     expect(readFileSync(join(out, 'metrics.csv'), 'utf8').split('\n')[0]).toMatch(/^step,loss\/critic,/);
+    expect(existsSync(join(out, 'policy.onnx'))).toBe(true);
+    const exp = orl('export', '--policy', join(out, 'policy.orl'), '--onnx', join(dir, 'p.onnx'), '--tfjs', join(dir, 'p-tfjs'));
+    expect(exp.stdout).toMatch(/ONNX opset 13: observations \[batch, 11\] → actions \[batch, 3\]/);
+    expect(readFileSync(join(dir, 'p.onnx'))).toEqual(readFileSync(join(out, 'policy.onnx')));
+    expect(existsSync(join(dir, 'p-tfjs', 'model.json'))).toBe(true);
     const wrong = orl('train', 'td3bc', '--dataset', file, '--out', join(dir, 'x'), '--expectile', '0.9');
     expect(wrong.stderr).toMatch(/--expectile belongs to iql; td3bc has no such setting \[INVALID_ARGUMENT\]/);
     expect(orl('train', 'iql', '--dataset', file, '--out', join(dir, 'x'), '--alpha', 'abc').stderr).toMatch(/--alpha must be a number/);

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { ensureDir, writeFileAtomic } from '@orl/core/node';
+import { ensureDir, fsError, writeFileAtomic } from '@orl/core/node';
+import { join } from 'node:path';
+import { exportOnnx } from '@orl/onnx';
 import { Dataset, OrlError, toTransitions } from '@orl/core';
 import { maskRewards } from '@orl/d4rl-loader';
 import { MOREC_DEFAULTS, trainMorec, type MorecConfig } from '@orl/morec';
@@ -88,6 +90,28 @@ async function trainModelBased(algo: 'morec' | 'mopo', raw: Dataset, o: TrainCmd
     return;
   }
   console.log(`${algo} on ${o.dataset} (${o.condition}, select ${select}, horizon ${horizon}, ${penalty.policyPenalty} penalty): final normalized score ${score?.toFixed(1) ?? 'n/a'} after ${loop.step} steps (${((performance.now() - t0) / 1000).toFixed(0)} s); policy in ${o.out}/policy.orl and ${o.out}/tfjs/`);
+}
+
+/** A saved policy.orl → ONNX and/or TF.js files. */
+export async function exportCmd(o: { policy: string; onnx?: string; tfjs?: string }): Promise<void> {
+  if (!o.onnx && !o.tfjs) throw new OrlError('INVALID_ARGUMENT', 'say what to write: --onnx <file.onnx> and/or --tfjs <folder>');
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(o.policy));
+  } catch (err) {
+    throw fsError(err, 'read', o.policy) ?? err;
+  }
+  const policy = MlpPolicy.decode(createEngine({ notice: false }), bytes);
+  if (o.onnx) {
+    writeFileAtomic(o.onnx, exportOnnx(policy));
+    console.log(`wrote ${o.onnx} (ONNX opset 13: observations [batch, ${policy.obsDim}] → actions [batch, ${policy.actDim}])`);
+  }
+  if (o.tfjs) {
+    const { modelJson, weights } = policy.exportTfjs();
+    writeFileAtomic(join(o.tfjs, 'model.json'), JSON.stringify(modelJson));
+    writeFileAtomic(join(o.tfjs, 'weights.bin'), weights);
+    console.log(`wrote ${o.tfjs}/model.json and weights.bin (TensorFlow.js LayersModel)`);
+  }
 }
 
 export async function evalCmd(o: { policy: string; task: string; episodes: number; seed: number; render?: string }): Promise<void> {
