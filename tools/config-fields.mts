@@ -25,6 +25,7 @@ export const TARGETS = [
   { pkg: 'iql', iface: 'IQLConfig', constant: 'IQL_CONFIG_FIELDS' },
   { pkg: 'reward-model', iface: 'RewardModelConfig', constant: 'REWARD_MODEL_CONFIG_FIELDS' },
   { pkg: 'morec', iface: 'MorecConfig', constant: 'MOREC_CONFIG_FIELDS' },
+  { pkg: 'ope', iface: 'FQEConfig', constant: 'FQE_CONFIG_FIELDS' },
 ] as const;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -4,7 +4,7 @@ import { isOrlError } from '@orl/core';
 import { fsError } from '@orl/core/node';
 import { run as datasetsList, collectCmd, generateCmd, importCmd, inspectCmd } from './commands/datasets.js';
 import { imputeCmd } from './commands/impute.js';
-import { trainCmd, evalCmd, exportCmd } from './commands/train.js';
+import { trainCmd, evalCmd, exportCmd, opeCmd } from './commands/train.js';
 import { pipelineCmd } from './commands/pipeline.js';
 import { reportCmd } from './commands/report.js';
 import { addConfigFlags } from './config-flags.js';
@@ -143,6 +143,19 @@ const train = program
 progressFlags(train);
 addConfigFlags(train, ['td3bc', 'iql', 'morec', 'rm']);
 train.action(trainCmd);
+
+const ope = program
+  .command('ope')
+  .description("off-policy evaluation: Fitted Q Evaluation (d3rlpy's settings) estimates a saved policy's value from a dataset alone")
+  .requiredOption('--policy <file>', 'policy.orl written by `orl train`')
+  .requiredOption('--dataset <dataset>', 'suite name, D4RL name or path (the data the estimate may use)')
+  .option('--steps <n>', 'FQE gradient steps', positive('steps'), 50_000)
+  .option('--seed <n>', 'seed', int('seed'), 0)
+  .option('--quiet', 'no progress output')
+  .option('--json', 'progress and the estimate as JSON lines on stdout')
+  .addOption(backend);
+addConfigFlags(ope, ['fqe']);
+ope.action(opeCmd);
 
 program
   .command('export')

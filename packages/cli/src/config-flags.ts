@@ -6,6 +6,7 @@ import { Option, InvalidArgumentError, type Command } from 'commander';
 import { OrlError, type ConfigFieldSpec } from '@orl/core';
 import { IQL_CONFIG_FIELDS, IQL_DEFAULTS } from '@orl/iql';
 import { MOREC_CONFIG_FIELDS, MOREC_DEFAULTS, ROLLOUT_DEFAULTS, SAC_DEFAULTS } from '@orl/morec';
+import { FQE_CONFIG_FIELDS, FQE_DEFAULTS } from '@orl/ope';
 import { REWARD_MODEL_CONFIG_FIELDS, REWARD_MODEL_DEFAULTS } from '@orl/reward-model';
 import { TD3BC_CONFIG_FIELDS, TD3BC_DEFAULTS } from '@orl/td3bc';
 
@@ -33,6 +34,7 @@ export const CONFIG_GROUPS: readonly ConfigGroup[] = [
     // --select, --horizon, --rollout-starts, --policy-penalty and --mobile-beta predate these flags and stay.
     skip: [...RUN_FLAGS, 'sac.seed', 'rollout.select', 'rollout.horizon', 'rolloutBatch', 'policyPenalty', 'mobile.beta'],
   },
+  { owner: 'fqe', fields: FQE_CONFIG_FIELDS, defaults: FQE_DEFAULTS as never, skip: ['seed'] },
   { owner: 'rm', fields: REWARD_MODEL_CONFIG_FIELDS, defaults: REWARD_MODEL_DEFAULTS as never, prefix: 'rm', skip: ['seed'] },
 ];
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ensureDir, fsError, writeFileAtomic } from '@orl/core/node';
 import { join } from 'node:path';
 import { exportOnnx } from '@orl/onnx';
+import { fitFqe } from '@orl/ope/node';
 import { Dataset, OrlError, toTransitions } from '@orl/core';
 import { maskRewards } from '@orl/d4rl-loader';
 import { MOREC_DEFAULTS, trainMorec, type MorecConfig } from '@orl/morec';
@@ -133,4 +134,26 @@ export async function evalCmd(o: { policy: string; task: string; episodes: numbe
     console.log(`rendered episode (return ${v.return.toFixed(1)}, ${v.steps} steps) to ${o.render}`);
   }
   console.log(`${o.task}: return ${r.meanReturn.toFixed(1)} ± ${r.stdReturn.toFixed(1)}, normalized ${r.meanNormalized.toFixed(1)} ± ${r.stdNormalized.toFixed(1)} over ${o.episodes} episodes (lengths ${Math.min(...r.lengths)}–${Math.max(...r.lengths)})`);
+}
+
+/** Fitted Q Evaluation of a saved policy on a dataset: its value without a simulator. */
+export async function opeCmd(o: { policy: string; dataset: string; steps: number; seed: number; quiet?: boolean; json?: boolean; backend: BackendChoice; [flag: string]: unknown }): Promise<void> {
+  const progress = progressMode(o);
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(o.policy));
+  } catch (err) {
+    throw fsError(err, 'read', o.policy) ?? err;
+  }
+  const policy = MlpPolicy.decode(createEngine({ notice: false }), bytes);
+  const { dataset } = await loadDataset(o.dataset, { log: (m) => (o.quiet ? undefined : console.error(m)) });
+  if (dataset.obsDim !== policy.obsDim || dataset.actDim !== policy.actDim) throw new OrlError('SHAPE_MISMATCH', `the policy maps ${policy.obsDim} → ${policy.actDim} values; the dataset has ${dataset.obsDim} observations and ${dataset.actDim} actions`);
+  const config = { ...configFromFlags(o, 'fqe'), seed: o.seed };
+  const r = await fitFqe(dataset, policy, config, { steps: o.steps, progress, label: 'fqe', backend: o.backend, ...(policy.task ? { task: policy.task } : {}) });
+  if (o.json) {
+    console.log(JSON.stringify({ event: 'result', policy: o.policy, dataset: o.dataset, value: r.value, normalized: r.normalized, starts: r.starts, steps: o.steps, curve: r.curve }));
+    return;
+  }
+  const norm = r.normalized === null ? '' : `, ≈ normalized ${r.normalized.toFixed(1)} (if the policy ran full-length episodes)`;
+  console.log(`FQE estimate of ${o.policy} on ${o.dataset}: discounted value ${r.value.toFixed(2)} over ${r.starts} start states${norm}; ${o.steps} steps`);
 }
