@@ -148,6 +148,16 @@ describe('config fields as flags, output modes', () => {
     expect(exp.stdout).toMatch(/ONNX opset 13: observations \[batch, 11\] → actions \[batch, 3\]/);
     expect(readFileSync(join(dir, 'p.onnx'))).toEqual(readFileSync(join(out, 'policy.onnx')));
     expect(existsSync(join(dir, 'p-tfjs', 'model.json'))).toBe(true);
+    // Off-policy evaluation of that policy on the data, FQE settings as flags.
+    const ope = orl('ope', '--policy', join(out, 'policy.orl'), '--dataset', file, '--steps', '200', '--hidden', '32', '--lr', '0.001', '--json');
+    expect(ope.status, ope.stderr).toBe(0);
+    const est = JSON.parse(ope.stdout.trim().split('\n').at(-1)!) as { event: string; value: number; normalized: number; starts: number };
+    expect(est.event).toBe('result');
+    expect(Number.isFinite(est.value) && Number.isFinite(est.normalized)).toBe(true);
+    expect(est.starts).toBeGreaterThan(1);
+    const walker = join(dir, 'ope-walker.hdf5');
+    expect(orl('datasets', 'collect', '--task', 'walker2d', '--policy', 'random', '--transitions', '50', '--out', walker).status).toBe(0);
+    expect(orl('ope', '--policy', join(out, 'policy.orl'), '--dataset', walker).stderr).toMatch(/the policy maps 11 → 3 values; the dataset has 17 observations and 6 actions \[SHAPE_MISMATCH\]/);
     const wrong = orl('train', 'td3bc', '--dataset', file, '--out', join(dir, 'x'), '--expectile', '0.9');
     expect(wrong.stderr).toMatch(/--expectile belongs to iql; td3bc has no such setting \[INVALID_ARGUMENT\]/);
     expect(orl('train', 'iql', '--dataset', file, '--out', join(dir, 'x'), '--alpha', 'abc').stderr).toMatch(/--alpha must be a number/);
