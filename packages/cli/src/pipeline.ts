@@ -55,10 +55,24 @@ export interface CellResult {
 /** Builds the training data of one condition from the raw dataset (seeded mask; reward model on labelled rows only). */
 export function conditionData(raw: Dataset, spec: Pick<CellSpec, 'condition' | 'seed' | 'labelFraction' | 'rewardModel' | 'algo' | 'backend'>, log: (m: string) => void = () => undefined) {
   const transitions = toTransitions(raw);
+  // Data that arrives partly labelled (your own logs: `orl datasets import` with empty reward cells) keeps its labels:
+  // the labelled and imputed conditions use them as they are instead of drawing a new mask.
+  const given = transitions.rewardMask && transitions.rewardMask.some((v) => v === 0) ? transitions.rewardMask : undefined;
+  if (given && spec.condition === 'all') {
+    const known = given.reduce((a, v) => a + v, 0);
+    throw new OrlError('INVALID_ARGUMENT', `this dataset is partly labelled (${known} of ${given.length} rewards known): train with --condition imputed (the reward model fills the rest) or labelled`);
+  }
   if (spec.condition === 'all') {
     return { data: transitions, rows: undefined, rewardScale: spec.algo === 'iql' ? iqlRewardScale(raw.episodeReturns()) : undefined, rm: undefined };
   }
-  const masked = maskRewards(transitions, spec.labelFraction, spec.seed);
+  let masked: { dataset: Dataset; labelled: Uint32Array; trueRewards?: Float32Array };
+  if (given) {
+    const rows: number[] = [];
+    for (let i = 0; i < given.length; i++) if (given[i]) rows.push(i);
+    if (rows.length === 0) throw new OrlError('EMPTY', 'this dataset has no labelled reward at all: nothing to learn a reward model from');
+    masked = { dataset: transitions, labelled: Uint32Array.from(rows) };
+    log(`dataset already partly labelled: ${rows.length} of ${given.length} rewards known (--label-fraction ignored)`);
+  } else masked = maskRewards(transitions, spec.labelFraction, spec.seed);
   if (spec.condition === 'labelled') {
     // IQL's reward scale may not use hidden rewards: take it from the labelled rewards' spread per step × 1000 steps.
     let scale: number | undefined;
@@ -68,8 +82,8 @@ export function conditionData(raw: Dataset, spec: Pick<CellSpec, 'condition' | '
   const rm = new RewardModel({ seed: spec.seed, ...spec.rewardModel }, spec.backend ? { backend: spec.backend } : {});
   const fit = rm.fit(masked.dataset);
   log(`reward model: ${fit.labelledRows} labelled rows, validation R² ${fit.validation?.r2.toFixed(3) ?? 'n/a'} (${fit.seconds.toFixed(1)} s)`);
-  const imputed = rm.impute(masked.dataset, { trueRewards: masked.trueRewards });
-  log(`imputed ${imputed.report.imputedRows} rewards; error vs true (study only): R² ${imputed.report.imputationError?.r2.toFixed(3)}`);
+  const imputed = rm.impute(masked.dataset, masked.trueRewards ? { trueRewards: masked.trueRewards } : {});
+  log(`imputed ${imputed.report.imputedRows} rewards` + (imputed.report.imputationError ? `; error vs true (study only): R² ${imputed.report.imputationError.r2.toFixed(3)}` : ''));
   let scale: number | undefined;
   if (spec.algo === 'iql') {
     // Episode returns under the imputed rewards, on the raw rows (true labels where labelled).

@@ -77,6 +77,13 @@ describe('orl datasets import', () => {
     const bare = orl('datasets', 'inspect', csv);
     expect(bare.status).not.toBe(0);
     expect(bare.stderr).toMatch(/orl datasets import/);
+    // The paper's method on your own partly labelled logs: the given labels are used, the reward model fills the rest.
+    const run = join(dir, 'run');
+    const imputed = orl('train', 'td3bc', '--dataset', out, '--out', run, '--condition', 'imputed', '--steps', '20', '--eval-every', '20', '--eval-episodes', '1', '--rm-epochs', '5');
+    expect(imputed.status, imputed.stderr).toBe(0);
+    expect(imputed.stderr).toMatch(/already partly labelled: 10 of 38 rewards known/);
+    expect(JSON.parse(readFileSync(join(run, 'result.json'), 'utf8')).rewardModel.impute.imputedRows).toBe(28);
+    expect(orl('train', 'td3bc', '--dataset', out, '--out', join(dir, 'all'), '--steps', '20').stderr).toMatch(/partly labelled \(10 of 38 rewards known\): train with --condition imputed/);
     const missing = orl('datasets', 'import', csv, '--out', out, '--obs', 'x_*', '--act', 'act_0');
     expect(missing.stderr).toMatch(/no column matches 'x_\*'/);
   });
