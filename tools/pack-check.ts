@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -21,6 +21,23 @@ function workspaceDeps(pkgDir: string, seen = new Set<string>()): string[] {
  * scratch folder and runs `script` there with node. Returns stdout. This is what a user installing from npm gets.
  */
 export function packAndRun(pkgName: string, script: string, type: 'module' | 'commonjs' = 'module'): string {
+  return packInstallRun(pkgName, script, type).stdout;
+}
+
+/** Bytes of every file under `dir` (links not followed): what an install puts on disk. */
+export function diskBytes(dir: string): number {
+  let total = 0;
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    const st = lstatSync(p);
+    if (st.isDirectory()) total += diskBytes(p);
+    else if (st.isFile()) total += st.size;
+  }
+  return total;
+}
+
+/** As packAndRun, and also the installed size of the package with all its dependencies (node_modules, bytes). */
+export function packInstallRun(pkgName: string, script: string, type: 'module' | 'commonjs' = 'module'): { stdout: string; installedBytes: number } {
   const scratch = mkdtempSync(join(tmpdir(), 'orl-pack-'));
   const names = [pkgName, ...workspaceDeps(join(root, 'packages', pkgName.slice(5)))];
   const tarballs = names.map((n) => {
@@ -33,5 +50,6 @@ export function packAndRun(pkgName: string, script: string, type: 'module' | 'co
   execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts=false', ...tarballs], { cwd: scratch, stdio: 'pipe' });
   const file = join(scratch, type === 'module' ? 'main.mjs' : 'main.cjs');
   writeFileSync(file, script);
-  return execFileSync(process.execPath, [file], { cwd: scratch, encoding: 'utf8' });
+  const stdout = execFileSync(process.execPath, [file], { cwd: scratch, encoding: 'utf8' });
+  return { stdout, installedBytes: diskBytes(join(scratch, 'node_modules')) };
 }

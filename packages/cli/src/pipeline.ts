@@ -3,11 +3,14 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Dataset, OrlError, mean, std, toTransitions, inferTask } from '@orl/core';
 import { exportOnnx } from '@orl/onnx';
+import { makeEvaluator } from '@orl/mujoco-env';
 import { readJsonl, type MetricsFormat, type ProgressMode } from '@orl/core/node';
 import { maskRewards } from '@orl/d4rl-loader';
 import { RewardModel, type RewardModelConfig, type FitReport, type ImputeReport } from '@orl/reward-model';
-import { trainTD3BC, type TD3BCConfig } from '@orl/td3bc';
-import { trainIQL, iqlRewardScale, type IQLConfig } from '@orl/iql';
+import type { TD3BCConfig } from '@orl/td3bc';
+import { trainTD3BC } from '@orl/td3bc/node';
+import { iqlRewardScale, type IQLConfig } from '@orl/iql';
+import { trainIQL } from '@orl/iql/node';
 import type { BackendChoice, MlpPolicy } from '@orl/nn';
 import { ensureDir, writeFileAtomic } from '@orl/core/node';
 
@@ -166,9 +169,8 @@ export async function runCell(raw: Dataset, spec: CellSpec, outDir: string, log:
   const common = {
     steps: spec.steps,
     evalEvery: spec.evalEvery,
-    evalEpisodes: spec.evalEpisodes,
-    evalSeed: 10_000 + spec.seed,
-    task,
+    // The simulator scores the policy; the algorithm packages never import it.
+    evaluate: makeEvaluator(task, { episodes: spec.evalEpisodes, seed: 10_000 + spec.seed }),
     outDir,
     logEvery: Math.min(1000, spec.evalEvery),
     progress: spec.progress ?? 'auto',

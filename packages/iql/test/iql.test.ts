@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { banditData, optimal, refForward } from '../../../tools/rl-test-helpers.js';
 import { Dataset, Rng, StateNormalizer, toTransitions, type Batch } from '@orl/core';
 import { createEngine } from '@orl/nn';
-import { IQL, iqlRewardScale, trainIQL } from '../src/index.js';
+import { IQL, iqlRewardScale } from '../src/index.js';
+import { trainIQL } from '../src/node.js';
 
 
 describe('IQL losses equal hand computations on a tiny fixed network', () => {
@@ -48,7 +49,7 @@ describe('IQL losses equal hand computations on a tiny fixed network', () => {
 
 describe('IQL learns', () => {
   it('weights the dataset towards better actions on a one-step task', async () => {
-    const { agent } = await trainIQL(banditData(4000, 1), { hidden: [64, 64], batchSize: 128, beta: 10, expectile: 0.9 }, { steps: 4000, task: null, progress: false, normalizeReward: 'none' });
+    const { agent } = await trainIQL(banditData(4000, 1), { hidden: [64, 64], batchSize: 128, beta: 10, expectile: 0.9 }, { steps: 4000, progress: false, normalizeReward: 'none' });
     const p = agent.policy();
     const rng = new Rng(9);
     let err = 0, bcErr = 0;
@@ -65,7 +66,7 @@ describe('IQL checkpoints, determinism, reward scale', () => {
   const data = toTransitions(banditData(600, 2));
   it('stop + resume → identical to an uninterrupted run (including the cosine schedule)', async () => {
     const cfg = { hidden: [32, 32], batchSize: 32, seed: 4 };
-    const opts = { steps: 100, task: null, progress: false, normalizeReward: 'none' as const };
+    const opts = { steps: 100, progress: false, normalizeReward: 'none' as const };
     const full = await trainIQL(data, cfg, opts);
     const out = mkdtempSync(join(tmpdir(), 'orl-iql-'));
     const ac = new AbortController();
@@ -93,8 +94,8 @@ describe('IQL checkpoints, determinism, reward scale', () => {
       { observations: new Float32Array(n), actions: new Float32Array(n), rewards: new Float32Array(n).fill(1), terminals: Uint8Array.from({ length: n }, (_, i) => (i === 4 ? 1 : 0)), timeouts: new Uint8Array(n) },
       { obsDim: 1, actDim: 1 },
     );
-    const { agent } = await trainIQL(raw, { hidden: [4], batchSize: 4 }, { steps: 1, task: null, progress: false });
+    const { agent } = await trainIQL(raw, { hidden: [4], batchSize: 4 }, { steps: 1, progress: false });
     expect(agent.config.rewardScale).toBeCloseTo(1000 / (15 - 5));
-    await expect(trainIQL(data, { hidden: [4] }, { steps: 1, task: null, progress: false })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(trainIQL(data, { hidden: [4] }, { steps: 1, progress: false })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 });

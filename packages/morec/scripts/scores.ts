@@ -10,7 +10,9 @@ import { generate } from '@orl/dataset-suite';
 import { toTransitions } from '@orl/core';
 import { maskRewards } from '@orl/d4rl-loader';
 import { createEngine } from '@orl/nn';
-import { DynamicsEnsemble, DynamicsReward, trainMorec } from '../src/index.js';
+import { makeEvaluator } from '@orl/mujoco-env';
+import { DynamicsEnsemble, DynamicsReward } from '../src/index.js';
+import { trainMorec } from '../src/node.js';
 
 const [name = 'hopper-medium', method = 'morec'] = process.argv.slice(2);
 const steps = Number(process.argv[4] ?? 100_000);
@@ -37,7 +39,7 @@ const r = await trainMorec(
   // MOREC: horizon 100 with the dynamics-reward filter and early stop (the release); MOPO: its own horizon 5, no filter.
   { seed, rollout: morec ? { select: 'softmax', horizon: 100 } : { select: 'none', horizon: 5 }, rolloutBatch, policyPenalty: mobile ? 'mobile' : 'mopo' },
   {
-    steps, evalEvery: 10_000, evalEpisodes: 5, engine, maxModelRows: modelRows, dynamics: { maxEpochs: 30 }, ...(pretrained ? { pretrained } : {}), outDir, progress: false,
+    steps, evalEvery: 10_000, evaluate: makeEvaluator(task, { episodes: 5 }), engine, maxModelRows: modelRows, dynamics: { maxEpochs: 30 }, ...(pretrained ? { pretrained } : {}), outDir, progress: false,
     log: (m) => console.log(`[${method}] ${m}`),
   },
 );

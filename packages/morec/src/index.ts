@@ -4,5 +4,4 @@ export { rollout, terminationFn, ROLLOUT_DEFAULTS, type RolloutConfig, type Roll
 export { SAC, SAC_DEFAULTS, type SACConfig } from './sac.js';
 export { MorecAgent, MOREC_DEFAULTS, type MorecConfig } from './morec.js';
 export { gaussianNll, boundLogVar } from './gaussian.js';
-export { trainMorec, imputeRewards, type TrainMorecOptions } from './train.js';
 export * from './config-fields.js';

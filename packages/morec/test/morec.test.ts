@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Dataset, Rng } from '@orl/core';
 import { MlpPolicy, createEngine } from '@orl/nn';
-import { DynamicsEnsemble, DynamicsReward, MorecAgent, SAC, auc, gaussianNll, imputeRewards, rollout, terminationFn } from '../src/index.js';
+import { DynamicsEnsemble, DynamicsReward, MorecAgent, SAC, auc, gaussianNll, rollout, terminationFn } from '../src/index.js';
+import { imputeRewards } from '../src/node.js';
 
 /** A known 3-d linear system: s' = s + 0.1·(M s + a), r = a₀ − 0.5 s₁ (every step; no terminals). */
 function system(n: number, seed: number, labelled = 1, noise = 0.002) {

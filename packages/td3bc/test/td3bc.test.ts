@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { banditData, optimal, refForward } from '../../../tools/rl-test-helpers.js';
 import { Dataset, Rng, StateNormalizer, UniformSampler, toTransitions, type Batch } from '@orl/core';
 import { MlpPolicy, createEngine } from '@orl/nn';
-import { TD3BC, trainTD3BC } from '../src/index.js';
+import { TD3BC } from '../src/index.js';
+import { trainTD3BC } from '../src/node.js';
 
 
 describe('TD3+BC losses equal hand computations on a tiny fixed network', () => {
@@ -64,7 +65,7 @@ describe('TD3+BC losses equal hand computations on a tiny fixed network', () => 
 describe('TD3+BC learns', () => {
   it('finds the optimal action of a one-step task from uniformly random behaviour', async () => {
     const data = banditData(4000, 1);
-    const { agent } = await trainTD3BC(data, { hidden: [64, 64], batchSize: 128, seed: 0, alpha: 2.5 }, { steps: 4000, task: null, progress: false });
+    const { agent } = await trainTD3BC(data, { hidden: [64, 64], batchSize: 128, seed: 0, alpha: 2.5 }, { steps: 4000, progress: false });
     const policy = agent.policy();
     const rng = new Rng(9);
     let err = 0, bcErr = 0;
@@ -84,8 +85,8 @@ describe('TD3+BC checkpoints and determinism', () => {
 
   it('same seed → identical parameters; stop + resume → identical to an uninterrupted run', async () => {
     const cfg = { hidden: [32, 32], batchSize: 32, seed: 5 };
-    const full = await trainTD3BC(data, cfg, { steps: 120, task: null, progress: false });
-    const again = await trainTD3BC(data, cfg, { steps: 120, task: null, progress: false });
+    const full = await trainTD3BC(data, cfg, { steps: 120, progress: false });
+    const again = await trainTD3BC(data, cfg, { steps: 120, progress: false });
     expect(Array.from(again.agent.actor.getParams())).toEqual(Array.from(full.agent.actor.getParams()));
 
     const out = mkdtempSync(join(tmpdir(), 'orl-td3bc-'));
@@ -97,12 +98,12 @@ describe('TD3+BC checkpoints and determinism', () => {
       return orig.call(this, b);
     };
     try {
-      const first = await trainTD3BC(data, cfg, { steps: 120, task: null, progress: false, outDir: out, signal: ac.signal, checkpointEvery: 1000 });
+      const first = await trainTD3BC(data, cfg, { steps: 120, progress: false, outDir: out, signal: ac.signal, checkpointEvery: 1000 });
       expect(first.loop.stopped).toBe(true);
     } finally {
       TD3BC.prototype.update = orig;
     }
-    const resumed = await trainTD3BC(data, cfg, { steps: 120, task: null, progress: false, outDir: out });
+    const resumed = await trainTD3BC(data, cfg, { steps: 120, progress: false, outDir: out });
     expect(resumed.loop.resumedFrom).toBe(57);
     expect(Array.from(resumed.agent.actor.getParams())).toEqual(Array.from(full.agent.actor.getParams()));
     const st = (a: TD3BC) => Array.from((a.stateDict().nets as { q2Target: { params: Float32Array } }).q2Target.params);
@@ -111,14 +112,14 @@ describe('TD3+BC checkpoints and determinism', () => {
 
   it('refuses unlabelled rewards unless restricted to labelled rows', async () => {
     const masked = data.with({ rewards: data.rewards.map((r, i) => (i % 2 ? NaN : r)), rewardMask: Uint8Array.from(data.rewards, (_, i) => (i % 2 ? 0 : 1)) });
-    await expect(trainTD3BC(masked, { hidden: [8] }, { steps: 2, task: null, progress: false })).rejects.toMatchObject({ code: 'INVALID_DATASET' });
+    await expect(trainTD3BC(masked, { hidden: [8] }, { steps: 2, progress: false })).rejects.toMatchObject({ code: 'INVALID_DATASET' });
     const rows = Uint32Array.from({ length: 300 }, (_, k) => 2 * k);
-    const r = await trainTD3BC(masked, { hidden: [8], batchSize: 16 }, { steps: 4, task: null, progress: false, rows });
+    const r = await trainTD3BC(masked, { hidden: [8], batchSize: 16 }, { steps: 4, progress: false, rows });
     expect(r.loop.step).toBe(4);
   });
 
   it('exports the policy in the project format and TF.js format', async () => {
-    const { agent } = await trainTD3BC(data, { hidden: [16], batchSize: 16 }, { steps: 10, task: null, progress: false });
+    const { agent } = await trainTD3BC(data, { hidden: [16], batchSize: 16 }, { steps: 10, progress: false });
     const p = agent.policy();
     const s = Float32Array.from([0.3, -0.7]);
     const back = MlpPolicy.decode(createEngine({ backend: 'wasm', notice: false }), p.encode());

@@ -3,12 +3,13 @@ import { ensureDir, fsError, writeFileAtomic } from '@orl/core/node';
 import { join } from 'node:path';
 import { exportOnnx } from '@orl/onnx';
 import { fitFqe } from '@orl/ope/node';
-import { Dataset, OrlError, toTransitions } from '@orl/core';
+import { Dataset, OrlError, inferTask, toTransitions } from '@orl/core';
 import { maskRewards } from '@orl/d4rl-loader';
-import { MOREC_DEFAULTS, trainMorec, type MorecConfig } from '@orl/morec';
+import { MOREC_DEFAULTS, type MorecConfig } from '@orl/morec';
+import { trainMorec } from '@orl/morec/node';
 import type { MetricsFormat, ProgressMode } from '@orl/core/node';
 import { configFromFlags } from '../config-flags.js';
-import { TASKS, evaluate, makeEnv, renderEpisodeSvg, resolveTask } from '@orl/mujoco-env';
+import { TASKS, evaluate, makeEnv, makeEvaluator, renderEpisodeSvg, resolveTask } from '@orl/mujoco-env';
 import { MlpPolicy, createEngine, type BackendChoice } from '@orl/nn';
 import { loadDataset } from '../data.js';
 import { runCell, savePolicy, type Algo, type Condition } from '../pipeline.js';
@@ -73,11 +74,13 @@ async function trainModelBased(algo: 'morec' | 'mopo', raw: Dataset, o: TrainCmd
   const select = o.select ?? (algo === 'mopo' ? 'none' : 'softmax');
   if (algo === 'mopo' && select !== 'none') throw new OrlError('INVALID_ARGUMENT', 'mopo has no dynamics-reward filter (use morec with --select)');
   const horizon = o.horizon ?? (select === 'none' ? 5 : 100);
+  const task = inferTask(raw);
+  if (!task) throw new OrlError('INVALID_ARGUMENT', 'cannot tell which task the dataset belongs to (metadata has no task/env name)');
   ensureDir(o.out);
   const t0 = performance.now();
   const penalty = { policyPenalty: o.policyPenalty ?? 'mopo', mobile: { ...MOREC_DEFAULTS.mobile, ...(o.mobileBeta !== undefined ? { beta: o.mobileBeta } : {}) } } as const;
   const { agent, loop } = await trainMorec(data, { ...config, seed: o.seed, rollout: { ...config.rollout, select, horizon }, ...penalty, mobile: { ...penalty.mobile, ...config.mobile, ...(o.mobileBeta !== undefined ? { beta: o.mobileBeta } : {}) }, ...(o.rolloutStarts ? { rolloutBatch: o.rolloutStarts } : {}) }, {
-    steps: o.steps, evalEvery: o.evalEvery, evalEpisodes: o.evalEpisodes, outDir: o.out, backend: o.backend, progress, label: algo,
+    steps: o.steps, evalEvery: o.evalEvery, evaluate: makeEvaluator(task, { episodes: o.evalEpisodes }), outDir: o.out, backend: o.backend, progress, label: algo,
     ...(o.progressEvery ? { progressEvery: o.progressEvery } : {}), ...(o.metrics ? { metrics: o.metrics } : {}),
     ...(o.modelRows ? { maxModelRows: o.modelRows } : {}),
     ...(o.modelEpochs ? { dynamics: { maxEpochs: o.modelEpochs } } : {}),

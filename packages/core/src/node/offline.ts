@@ -13,6 +13,12 @@ export interface OfflineTrainOptions {
   steps: number;
   /** Evaluate every K steps (default 5000) and at the end. */
   evalEvery?: number;
+  /**
+   * Scores the current policy every `evalEvery` steps and at the end, returning metrics named `eval/…` (e.g.
+   * `eval/normalized_score`). Algorithms never import a simulator: pass one in, e.g. `makeEvaluator('hopper')` from
+   * @orl/mujoco-env. Without it nothing is evaluated.
+   */
+  evaluate?: (policy: Policy) => Promise<Record<string, number>>;
   /** Sample only these rows (e.g. the labelled rows of the labelled-only condition). */
   rows?: Uint32Array;
   outDir?: string;
@@ -43,7 +49,7 @@ export function trainOffline(args: {
 }): Promise<TrainLoopResult> {
   const { agent, data, options: o } = args;
   const sampler = new UniformSampler(data, args.batchSize, args.seed, o.rows ? { rows: o.rows } : {});
-  const evaluate = args.evaluate;
+  const evaluate = args.evaluate ?? o.evaluate;
   return trainLoop({
     agent,
     sampler,

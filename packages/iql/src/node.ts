@@ -1,14 +1,10 @@
-import { OrlError, inferTask, prepareOffline, type Dataset } from '@orl/core';
+/** Node: training through the core loop (metrics and checkpoints on disk, resume). The main entry is browser-safe. */
+import { OrlError, prepareOffline, type Dataset } from '@orl/core';
 import { trainOffline, type OfflineTrainOptions, type TrainLoopResult } from '@orl/core/node';
 import { createEngine, type BackendChoice, type Engine } from '@orl/nn';
-import { makeEvaluator } from '@orl/mujoco-env';
-import { IQL, IQL_DEFAULTS, iqlRewardScale, type IQLConfig } from './iql.js';
+import { IQL, IQL_DEFAULTS, iqlRewardScale, type IQLConfig } from '@orl/iql';
 
 export interface TrainIQLOptions extends OfflineTrainOptions {
-  /** Task to evaluate in (default: from the dataset's metadata); `null` disables evaluation. */
-  task?: string | null;
-  evalEpisodes?: number;
-  evalSeed?: number;
   /**
    * 'auto' (default): when `config.rewardScale` is not given, scale rewards by 1000 / (max − min episode return) of the
    * raw dataset (CORL's locomotion setting) — this needs the raw rows with every reward labelled; 'none': scale 1.
@@ -34,8 +30,6 @@ export async function trainIQL(dataset: Dataset, config: Partial<IQLConfig>, opt
   const { data, normalizer } = prepareOffline(dataset, options.rows);
   const engine = options.engine ?? createEngine({ backend: options.backend ?? 'auto' });
   const agent = new IQL(engine, data.obsDim, data.actDim, normalizer, cfg);
-  const task = inferTask(dataset, options.task);
-  const evaluate = task ? makeEvaluator(task, { episodes: options.evalEpisodes ?? 10, seed: options.evalSeed ?? 0 }) : undefined;
-  const loop = await trainOffline({ agent, data, batchSize: cfg.batchSize, seed: cfg.seed + 1, ...(evaluate ? { evaluate } : {}), runInfo: { algo: 'iql', config: cfg as never }, options });
+  const loop = await trainOffline({ agent, data, batchSize: cfg.batchSize, seed: cfg.seed + 1, runInfo: { algo: 'iql', config: cfg as never }, options });
   return { agent, loop };
 }

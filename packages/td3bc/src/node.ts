@@ -1,14 +1,10 @@
-import { inferTask, prepareOffline, type Dataset } from '@orl/core';
+/** Node: training through the core loop (metrics and checkpoints on disk, resume). The main entry is browser-safe. */
+import { prepareOffline, type Dataset } from '@orl/core';
 import { trainOffline, type OfflineTrainOptions, type TrainLoopResult } from '@orl/core/node';
 import { createEngine, type BackendChoice, type Engine } from '@orl/nn';
-import { makeEvaluator } from '@orl/mujoco-env';
-import { TD3BC, TD3BC_DEFAULTS, type TD3BCConfig } from './td3bc.js';
+import { TD3BC, TD3BC_DEFAULTS, type TD3BCConfig } from '@orl/td3bc';
 
 export interface TrainTD3BCOptions extends OfflineTrainOptions {
-  /** Task to evaluate in (default: from the dataset's metadata); `null` disables evaluation. */
-  task?: string | null;
-  evalEpisodes?: number;
-  evalSeed?: number;
   backend?: BackendChoice;
   engine?: Engine;
 }
@@ -19,8 +15,6 @@ export async function trainTD3BC(dataset: Dataset, config: Partial<TD3BCConfig>,
   const { data, normalizer } = prepareOffline(dataset, options.rows);
   const engine = options.engine ?? createEngine({ backend: options.backend ?? 'auto' });
   const agent = new TD3BC(engine, data.obsDim, data.actDim, normalizer, cfg);
-  const task = inferTask(dataset, options.task);
-  const evaluate = task ? makeEvaluator(task, { episodes: options.evalEpisodes ?? 10, seed: options.evalSeed ?? 0 }) : undefined;
-  const loop = await trainOffline({ agent, data, batchSize: cfg.batchSize, seed: cfg.seed + 1, ...(evaluate ? { evaluate } : {}), runInfo: { algo: 'td3bc', config: cfg as never }, options });
+  const loop = await trainOffline({ agent, data, batchSize: cfg.batchSize, seed: cfg.seed + 1, runInfo: { algo: 'td3bc', config: cfg as never }, options });
   return { agent, loop };
 }

@@ -1,14 +1,13 @@
+/** Node: MOREC training through the core loop (metrics and checkpoints on disk, resume). The main entry is browser-safe. */
 import { Dataset, inferTask, prepareOffline, Rng, OrlError, toTransitions } from '@orl/core';
 import { trainOffline, type OfflineTrainOptions, type TrainLoopResult } from '@orl/core/node';
 import { createEngine, type BackendChoice, type Engine } from '@orl/nn';
-import { makeEvaluator } from '@orl/mujoco-env';
-import { DynamicsEnsemble, isLabelled, type DynamicsConfig } from './dynamics.js';
-import { DynamicsReward, type DynamicsRewardConfig } from './dynamics-reward.js';
-import { MorecAgent, MOREC_DEFAULTS, type MorecConfig } from './morec.js';
+import { DynamicsEnsemble, DynamicsReward, MorecAgent, MOREC_DEFAULTS, type DynamicsConfig, type DynamicsRewardConfig, type MorecConfig } from '@orl/morec';
+import { isLabelled } from './dynamics.js';
 
 export interface TrainMorecOptions extends OfflineTrainOptions {
+  /** The task whose termination function ends model rollouts (default: from the dataset's metadata). */
   task?: string | null;
-  evalEpisodes?: number;
   dynamics?: Partial<DynamicsConfig>;
   dynamicsReward?: Partial<DynamicsRewardConfig>;
   /** Fit the dynamics model on at most this many transitions (sub-sampled, seeded). */
@@ -63,9 +62,8 @@ export async function trainMorec(dataset: Dataset, config: Partial<MorecConfig>,
   }
   const { data } = prepareOffline(unlabelled > 0 ? imputeRewards(transitions, dynamics) : transitions);
   const agent = new MorecAgent(engine, data, dynamics, dr, task, cfg);
-  const evaluate = makeEvaluator(task, { episodes: options.evalEpisodes ?? 10 });
   const realBatch = Math.max(1, Math.round(cfg.realRatio * cfg.batchSize));
-  const loop = await trainOffline({ agent, data, batchSize: realBatch, seed: cfg.seed + 1, evaluate, runInfo: { algo: 'morec', select: cfg.rollout.select ?? 'softmax', policyPenalty: cfg.policyPenalty }, options });
+  const loop = await trainOffline({ agent, data, batchSize: realBatch, seed: cfg.seed + 1, runInfo: { algo: 'morec', select: cfg.rollout.select ?? 'softmax', policyPenalty: cfg.policyPenalty }, options });
   return { agent, loop, dynamics, dynamicsReward: dr };
 }
 
