@@ -13,7 +13,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const N = process.argv.includes('--quick') ? 200_000 : 1_000_000;
 
 if (process.argv.includes('--child')) {
-  const { readD4rl, loadH5 } = await import('../src/index.js');
+  const { readD4rl } = await import('../src/index.js');
+  const { loadH5 } = await import('../src/h5.js');
   const path = process.argv[process.argv.indexOf('--child') + 1]!;
   await loadH5(); // the WASM module's own start-up is not part of loading a file
   global.gc?.();

@@ -6,4 +6,3 @@ export {
   d4rlCacheDir, minariCacheDir, d4rlFileName, d4rlUrl, resolveD4rlName, resolveMinariId, isDatasetName, safeJoin,
   D4RL_DIR_ENV, MINARI_DIR_ENV, D4RL_DOWNLOAD_BASE, D4RL_ENVS, D4RL_KINDS,
 } from './names.js';
-export { loadH5 } from './h5.js';

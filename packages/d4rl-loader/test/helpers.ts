@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadH5 } from '../src/index.js';
+import { loadH5 } from '../src/h5.js';
 
 export const tmp = () => mkdtempSync(join(tmpdir(), 'orl-d4rl-'));
 

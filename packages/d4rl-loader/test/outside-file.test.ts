@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readD4rl, loadH5 } from '../src/index.js';
+import { readD4rl } from '../src/index.js';
+import { loadH5 } from '../src/h5.js';
 import { d4rlFields, tmp, writeH5 } from './helpers.js';
 
 // A dataset file may only make us read bytes inside itself: links to other files are refused, link cycles and

@@ -1,6 +1,6 @@
 import { OrlError, Rng, box, taskOf, type BoxSpace, type Env, type ResetResult, type StepResult } from '@orl/core';
 import type { MjData, MjModel } from 'mujoco';
-import { acquireModel, bumpHeapGeneration, heapGeneration, loadMujoco, releaseModel, type Mujoco, type Task } from './mujoco.js';
+import { acquireModel, bumpHeapGeneration, heapGeneration, loadMujoco, moduleOf, releaseModel, type Mujoco, type MujocoModule, type Task } from './mujoco.js';
 import { TASKS, type TaskSpec } from './tasks.js';
 
 export interface EnvOptions {
@@ -28,7 +28,7 @@ export class MujocoEnv implements Env {
   readonly actionSpace: BoxSpace;
   readonly maxEpisodeSteps: number;
   readonly dt: number;
-  private readonly mj: Mujoco;
+  private readonly mj: MujocoModule;
   private readonly model: MjModel;
   private data: MjData | null;
   private rng: Rng;
@@ -43,11 +43,11 @@ export class MujocoEnv implements Env {
 
   /** Prefer `makeEnv`; this constructor needs the loaded module. */
   constructor(mj: Mujoco, task: Task, options: EnvOptions = {}) {
-    this.mj = mj;
+    this.mj = moduleOf(mj);
     this.spec = TASKS[task];
     this.id = this.spec.gymId;
     this.model = acquireModel(mj, task);
-    this.data = new mj.MjData(this.model);
+    this.data = new this.mj.MjData(this.model);
     bumpHeapGeneration();
     this.maxEpisodeSteps = options.maxEpisodeSteps ?? 1000;
     if (!Number.isInteger(this.maxEpisodeSteps) || this.maxEpisodeSteps <= 0) throw new OrlError('INVALID_ARGUMENT', `maxEpisodeSteps must be a positive integer`);

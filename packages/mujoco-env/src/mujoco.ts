@@ -2,7 +2,17 @@ import { OrlError } from '@orl/core';
 import type { MainModule, MjModel } from 'mujoco';
 import { MODEL_XML } from './assets.js';
 
-export type Mujoco = MainModule;
+/**
+ * The loaded MuJoCo WebAssembly module, opaque to users: pass it to `MujocoEnv`. This package's declarations do not
+ * re-export the `mujoco` package's types, so consumers type-check without them (they are ESM-only and do not compile
+ * under `strict` without skipLibCheck).
+ */
+export interface Mujoco {
+  readonly __mujocoModule: unique symbol;
+}
+/** The module's real type, inside this package. */
+export type MujocoModule = MainModule;
+export const moduleOf = (mj: Mujoco): MujocoModule => mj as unknown as MujocoModule;
 export type Task = keyof typeof MODEL_XML;
 
 let modulePromise: Promise<Mujoco> | undefined;
@@ -12,7 +22,7 @@ let modulePromise: Promise<Mujoco> | undefined;
  * dynamic import keeps this package loadable from CommonJS too.
  */
 export function loadMujoco(): Promise<Mujoco> {
-  modulePromise ??= (import('mujoco') as Promise<{ default: (opts?: unknown) => Promise<Mujoco> }>).then((m) => m.default()).catch((cause) => {
+  modulePromise ??= (import('mujoco') as Promise<{ default: (opts?: unknown) => Promise<MujocoModule> }>).then(async (m) => (await m.default()) as unknown as Mujoco).catch((cause) => {
     modulePromise = undefined;
     throw new OrlError('ENV', `could not load the mujoco WebAssembly module: ${(cause as Error).message}`, {}, { cause });
   });
@@ -41,7 +51,8 @@ function prepareXml(task: Task): string {
 }
 
 /** Compiles (once) and returns the shared MjModel of a task; release with `releaseModel`. */
-export function acquireModel(mj: Mujoco, task: Task): MjModel {
+export function acquireModel(handle: Mujoco, task: Task): MjModel {
+  const mj = moduleOf(handle);
   let entry = models.get(task);
   if (!entry) {
     const path = `/orl-${task}.xml`;
@@ -81,5 +92,5 @@ export function heapBytes(mj: Mujoco): number {
 }
 
 export function versionString(mj: Mujoco): string {
-  return mj.mj_versionString();
+  return moduleOf(mj).mj_versionString();
 }

@@ -6,7 +6,7 @@
  * Policies: TD3+BC snapshots along one run on all rewards and one on the 1% labelled rows only, the shipped behaviour
  * policies that act on the observation alone, and a uniform random policy.
  *
- *   ORL_NUM_THREADS=1 npx tsx --conditions=source packages/ope/scripts/validate-fqe.ts [fqeSteps=30000] [out=results/fqe]
+ *   ORL_NUM_THREADS=1 npx tsx --conditions=source packages/ope/scripts/validate-fqe.ts [fqeSteps=30000] [out=results/fqe] [dataset=hopper-medium]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ import { fitFqe } from '@orl/ope/node';
 
 const fqeSteps = Number(process.argv[2] ?? 30_000);
 const outDir = process.argv[3] ?? 'results/fqe';
-const DATASET = 'hopper-medium';
+const DATASET = process.argv[4] ?? 'hopper-medium';
 const SCALE = 0.1;
 
 function spearman(x: number[], y: number[]): number {
