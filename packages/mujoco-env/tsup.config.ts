@@ -1,4 +1,4 @@
 import { defineConfig } from 'tsup';
 import { preset } from '../../tsup.preset';
 
-export default defineConfig(preset({ index: 'src/index.ts' }, { shims: true }));
+export default defineConfig(preset({ index: 'src/index.ts' }));

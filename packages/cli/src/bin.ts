@@ -188,6 +188,8 @@ const pipeline = program
   .option('--scale <fraction>', 'suite datasets: fraction of full size', scaleArg, 1)
   .option('--out <dir>', 'output folder', 'runs/pipeline')
   .option('--fresh', 'start every run over (a folder holding another run is refused otherwise)')
+  .option('--workers <n>', 'runs at once, each in its own process (default: the number of cores; 1: one after another)', positive('workers'))
+  .option('--threads <n>', 'kernel threads per worker (default: cores / workers)', positive('threads'))
   .addOption(backend);
 progressFlags(pipeline);
 addConfigFlags(pipeline, ['td3bc', 'iql', 'rm']);

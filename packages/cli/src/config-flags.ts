@@ -126,3 +126,15 @@ export function configFromFlags(opts: Record<string, unknown>, owner: string, ot
   }
   return out;
 }
+
+/** The inverse of configFromFlags: command-line flags that reproduce a (partial) config of `owner`. */
+export function configToFlags(config: Record<string, unknown>, owner: string): string[] {
+  const g = CONFIG_GROUPS.find((x) => x.owner === owner)!;
+  const out: string[] = [];
+  for (const f of g.fields) {
+    const v = defaultOf(config, f.name);
+    if (v === undefined || g.skip?.includes(f.name)) continue;
+    out.push(`--${flagName(g, f.name)}`, Array.isArray(v) ? v.join(',') : String(v));
+  }
+  return out;
+}

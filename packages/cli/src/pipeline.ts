@@ -131,11 +131,10 @@ export function runIdentity(raw: Dataset, spec: CellSpec): Record<string, unknow
 }
 
 /**
- * Trains one cell (algorithm × condition × seed) into `outDir` (resumable) and writes result.json. A folder holding a
- * run of another dataset or configuration is refused (`fresh` clears it); `adoptUnrecorded` accepts a folder from
- * before run.json existed (the grid's folders are named by their config hash, so they cannot hold another run).
+ * The result of a finished run in `outDir` (same dataset and settings, same step count), or undefined when it must
+ * (re)run. Refuses a folder holding another run; `fresh` clears it first.
  */
-export async function runCell(raw: Dataset, spec: CellSpec, outDir: string, log: (m: string) => void = () => undefined, options: { fresh?: boolean; adoptUnrecorded?: boolean } = {}): Promise<CellResult> {
+export function finishedCell(raw: Dataset, spec: CellSpec, outDir: string, options: { fresh?: boolean; adoptUnrecorded?: boolean } = {}): CellResult | undefined {
   const resultPath = join(outDir, 'result.json');
   const identityPath = join(outDir, 'run.json');
   const identity = runIdentity(raw, spec);
@@ -159,6 +158,20 @@ export async function runCell(raw: Dataset, spec: CellSpec, outDir: string, log:
     const r = JSON.parse(readFileSync(resultPath, 'utf8')) as CellResult;
     if (r.steps === spec.steps) return r;
   }
+  return undefined;
+}
+
+/**
+ * Trains one cell (algorithm × condition × seed) into `outDir` (resumable) and writes result.json. A folder holding a
+ * run of another dataset or configuration is refused (`fresh` clears it); `adoptUnrecorded` accepts a folder from
+ * before run.json existed (the grid's folders are named by their config hash, so they cannot hold another run).
+ */
+export async function runCell(raw: Dataset, spec: CellSpec, outDir: string, log: (m: string) => void = () => undefined, options: { fresh?: boolean; adoptUnrecorded?: boolean } = {}): Promise<CellResult> {
+  const finished = finishedCell(raw, spec, outDir, options);
+  if (finished) return finished;
+  const resultPath = join(outDir, 'result.json');
+  const identityPath = join(outDir, 'run.json');
+  const identity = runIdentity(raw, spec);
   const t0 = performance.now();
   ensureDir(outDir);
   writeFileAtomic(identityPath, JSON.stringify(identity, null, 1));

@@ -32,6 +32,14 @@ describe('orl pipeline and report', () => {
     const cellDir = join(out, 'hopper-medium', 'td3bc', 'imputed-s0');
     for (const f of ['policy.orl', 'tfjs/model.json', 'tfjs/weights.bin', 'metrics.jsonl', 'checkpoint.orl', 'result.json']) expect(existsSync(join(cellDir, f))).toBe(true);
 
+    // One process after another gives the same runs as parallel worker processes (the default on a multi-core machine).
+    const serial = mkdtempSync(join(tmpdir(), 'orl-pipeline-serial-'));
+    await pipelineCmd({ dataset: 'hopper-medium', labelFraction: 0.05, algo: 'td3bc', steps: 300, seeds: [0], evalEvery: 150, evalEpisodes: 1, scale: 0.004, out: serial, backend: 'auto', workers: 1 });
+    for (const c of ['all', 'labelled', 'imputed']) {
+      const a = readFileSync(join(out, 'hopper-medium', 'td3bc', `${c}-s0`, 'policy.orl'));
+      expect(readFileSync(join(serial, 'hopper-medium', 'td3bc', `${c}-s0`, 'policy.orl')).equals(a)).toBe(true);
+    }
+
     // A finished cell is not recomputed.
     const t0 = performance.now();
     await pipelineCmd({ dataset: 'hopper-medium', labelFraction: 0.05, algo: 'td3bc', steps: 300, seeds: [0], evalEvery: 150, evalEpisodes: 1, scale: 0.004, out, backend: 'auto' });

@@ -168,9 +168,19 @@ export class BehaviorPolicy implements Policy {
   }
 }
 
+/**
+ * A Node built-in, reached without a static import so that browser bundles of this package stay free of them.
+ * In a browser, fetch the policy JSON yourself and use `BehaviorPolicy.fromJSON`.
+ */
+function nodeBuiltin<T>(id: string, what: string): T {
+  const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
+  if (!get) throw new OrlError('UNSUPPORTED', `${what} reads files (Node ≥ 20.16); in a browser, fetch the policy JSON and use BehaviorPolicy.fromJSON(json)`);
+  return get(id) as T;
+}
+
 /** Reads a behavior policy from a JSON file (Node). */
 export async function loadBehaviorPolicy(path: string): Promise<BehaviorPolicy> {
-  const { readFile } = await import('node:fs/promises');
+  const { readFile } = nodeBuiltin<typeof import('node:fs/promises')>('node:fs/promises', 'loadBehaviorPolicy');
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -199,9 +209,9 @@ export async function shippedPolicyPath(name: ShippedPolicy | string): Promise<s
   if (!(SHIPPED_POLICIES as readonly string[]).includes(name)) {
     throw new OrlError('UNKNOWN_NAME', `no shipped behavior policy '${name}' (known: ${SHIPPED_POLICIES.join(', ')})`, { name });
   }
-  const { fileURLToPath } = await import('node:url');
-  const { dirname, join } = await import('node:path');
-  const { existsSync } = await import('node:fs');
+  const { fileURLToPath } = nodeBuiltin<typeof import('node:url')>('node:url', 'shippedPolicyPath');
+  const { dirname, join } = nodeBuiltin<typeof import('node:path')>('node:path', 'shippedPolicyPath');
+  const { existsSync } = nodeBuiltin<typeof import('node:fs')>('node:fs', 'shippedPolicyPath');
   let dir = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 4; i++) {
     const p = join(dir, 'policies', `${name}.json`);
