@@ -45,6 +45,8 @@ export class FQE implements Agent {
   private y: Float32Array;
   private g: Float32Array;
   private readonly dQ: number;
+  /** π(s') of every row of the sampled dataset, when precomputed (the evaluated policy never changes). */
+  private nextActions: Float32Array | null = null;
 
   constructor(
     readonly engine: Engine,
@@ -67,6 +69,22 @@ export class FQE implements Agent {
     this.dQ = engine.alloc(B);
   }
 
+  /**
+   * Computes π(s') once for every row of the dataset the batches are drawn from (batch.indices index it): the policy is
+   * fixed, so each step then looks its actions up instead of running the policy (a large saving for slow policies).
+   */
+  precomputeNextActions(nextObservations: Float32Array): void {
+    const { obsDim, actDim } = this.target;
+    const n = nextObservations.length / obsDim;
+    const out = new Float32Array(n * actDim);
+    const chunk = 4096;
+    for (let s = 0; s < n; s += chunk) {
+      const m = Math.min(chunk, n - s);
+      actRows(this.target, nextObservations.subarray(s * obsDim, (s + m) * obsDim), m, out.subarray(s * actDim, (s + m) * actDim));
+    }
+    this.nextActions = out;
+  }
+
   update(batch: Batch): Record<string, number> {
     const { engine: e, config: c, target } = this;
     const { obsDim, actDim } = target;
@@ -76,7 +94,10 @@ export class FQE implements Agent {
     this.normalizer.normalize(batch.nextObservations, this.s2);
 
     // y = r + γ(1 − d)·Q'(s', π(s'))
-    actRows(target, batch.nextObservations, B, this.a2);
+    if (this.nextActions && batch.indices) {
+      const na = this.nextActions;
+      for (let i = 0; i < B; i++) this.a2.set(na.subarray(batch.indices[i]! * actDim, (batch.indices[i]! + 1) * actDim), i * actDim);
+    } else actRows(target, batch.nextObservations, B, this.a2);
     const tin = this.qTarget.inputOffset(B);
     concatRows(e, tin, this.s2, obsDim, this.a2, actDim, B);
     const tq = this.qTarget.forward(B, tin);

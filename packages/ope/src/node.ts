@@ -35,6 +35,7 @@ export async function fitFqe(dataset: Dataset, policy: Policy, config: Partial<F
   const { data, normalizer } = prepareOffline(toTransitions(dataset));
   const engine = o.engine ?? createEngine({ backend: o.backend ?? 'auto', notice: false });
   const fqe = new FQE(engine, policy, normalizer, cfg);
+  fqe.precomputeNextActions(data.nextObservations!);
   const starts = initialStates(dataset);
   const steps = o.steps ?? 50_000;
   const curve: { step: number; value: number }[] = [];

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Dataset, Rng, StateNormalizer, UniformSampler, type Policy } from '@orl/core';
+import { Dataset, Rng, StateNormalizer, UniformSampler, toTransitions, type Policy } from '@orl/core';
 import { trainLoop } from '@orl/core/node';
 import { createEngine } from '@orl/nn';
 import { FQE, initialStates, valueToNormalizedScore } from '@orl/ope';
@@ -44,7 +44,7 @@ describe('FQE', () => {
     const engine = createEngine({ notice: false });
     const nz = new StateNormalizer(new Float32Array(3), new Float32Array(3).fill(1));
     const make = () => new FQE(engine, constantPolicy(0.2), nz, { hidden: [16], targetUpdateInterval: 7 });
-    const transitions = (await import('@orl/core')).toTransitions(data);
+    const transitions = toTransitions(data);
     const full = make();
     await trainLoop({ agent: full, sampler: new UniformSampler(transitions, 100, 3), steps: 60, progress: false });
     const out = mkdtempSync(join(tmpdir(), 'orl-fqe-'));
@@ -58,6 +58,22 @@ describe('FQE', () => {
     const r = await trainLoop({ agent: second, sampler: new UniformSampler(transitions, 100, 3), steps: 60, outDir: out, progress: false });
     expect(r.resumedFrom).toBe(25);
     expect(Array.from(second.q.getParams())).toEqual(Array.from(full.q.getParams()));
+  });
+
+  it('precomputed π(s′) (looked up by batch index) trains exactly as computing it each step', () => {
+    const data = (loggedData(500) as Dataset);
+    const transitions = toTransitions(data);
+    const engine = createEngine({ notice: false });
+    const nz = new StateNormalizer(new Float32Array(3), new Float32Array(3).fill(1));
+    const policy: Policy = { obsDim: 3, actDim: 2, act: (o, out = new Float32Array(2)) => ((out[0] = Math.tanh(o[0]!)), (out[1] = -o[1]! / 4), out) };
+    const q = [0, 1].map((k) => {
+      const f = new FQE(engine, policy, nz, { hidden: [16], seed: 4 });
+      if (k === 1) f.precomputeNextActions(transitions.nextObservations!);
+      const sampler = new UniformSampler(transitions, 50, 9);
+      for (let i = 0; i < 40; i++) f.update(sampler.sample());
+      return Array.from(f.q.getParams());
+    });
+    expect(q[1]).toEqual(q[0]);
   });
 
   it('start states and the normalized reading', () => {
