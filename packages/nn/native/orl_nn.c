@@ -40,7 +40,13 @@ enum act { ACT_LINEAR = 0, ACT_RELU = 1, ACT_TANH = 2 };
 static float *heap = NULL;
 static size_t heap_floats = 0;
 static napi_ref heap_ref = NULL;
-static int have_avx2 = 0;
+/* Kernel sets, best last. cpu_level: the best this CPU runs; kernel_level: the active one (ORL_KERNELS or setKernels
+   may lower it, for tests and comparisons). The GEMM micro-kernel follows kernel_level; element-wise kernels are
+   picked per CPU by GCC function multiversioning. */
+static const char *const KERNEL_SETS[] = {"generic", "avx2"};
+#define N_KERNEL_SETS 2
+static int cpu_level = 0;
+static int kernel_level = 0;
 
 /* ---------------------------------------------------------------- denormals */
 #if ORL_X86
@@ -183,7 +189,7 @@ static void gemm_block(int m, int n, int k, const float *a, long rsA, long csA, 
             const float *app = pb->ap + (long)(ir / MR) * kc * MR;
             float *cc = c + (long)(ic + ir) * ldc + jc + jr;
 #if ORL_X86
-            if (have_avx2)
+            if (kernel_level >= 1)
               micro_avx2(kc, app, bpp, cc, ldc, mr, nr, accumulate);
             else
 #endif
@@ -510,12 +516,53 @@ static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   return out;
 }
 
+static int kernel_level_of(const char *name) {
+  for (int i = 0; i < N_KERNEL_SETS; i++)
+    if (strcmp(name, KERNEL_SETS[i]) == 0) return i;
+  return -1;
+}
+
+/* setKernels(name): makes `name` the active kernel set; it must be one this CPU runs. Returns the active name. */
+static napi_value js_set_kernels(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char name[32] = {0};
+  size_t len = 0;
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok) {
+    napi_throw_type_error(env, "ORL_NN_ARG", "setKernels(name): a kernel-set name");
+    return NULL;
+  }
+  int level = kernel_level_of(name);
+  if (level < 0) {
+    napi_throw_error(env, "ORL_NN_KERNELS", "unknown kernel set (generic, avx2)");
+    return NULL;
+  }
+  if (level > cpu_level) {
+    napi_throw_error(env, "ORL_NN_KERNELS", "this CPU cannot run that kernel set");
+    return NULL;
+  }
+  kernel_level = level;
+  napi_value out;
+  napi_create_string_utf8(env, KERNEL_SETS[kernel_level], NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
 static napi_value js_info(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value out, v;
   napi_create_object(env, &out);
-  napi_get_boolean(env, have_avx2, &v);
+  napi_get_boolean(env, kernel_level >= 1, &v);
   napi_set_named_property(env, out, "avx2", v);
+  napi_create_string_utf8(env, KERNEL_SETS[kernel_level], NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, out, "kernels", v);
+  napi_value list;
+  napi_create_array(env, &list);
+  for (int i = 0; i <= cpu_level; i++) {
+    napi_create_string_utf8(env, KERNEL_SETS[i], NAPI_AUTO_LENGTH, &v);
+    napi_set_element(env, list, (uint32_t)i, v);
+  }
+  napi_set_named_property(env, out, "supported", list);
   napi_create_int32(env, n_threads, &v);
   napi_set_named_property(env, out, "threads", v);
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -527,9 +574,13 @@ static napi_value js_info(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
 #if ORL_X86
   __builtin_cpu_init();
-  have_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  if (getenv("ORL_NATIVE_NO_AVX2")) have_avx2 = 0; /* to test the portable path on AVX2 machines */
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) cpu_level = 1;
 #endif
+  kernel_level = cpu_level;
+  /* ORL_KERNELS=generic|avx2 lowers the set (never above what the CPU runs); ORL_NATIVE_NO_AVX2 is the old spelling. */
+  const char *want = getenv("ORL_KERNELS");
+  if (want && kernel_level_of(want) >= 0 && kernel_level_of(want) < kernel_level) kernel_level = kernel_level_of(want);
+  if (getenv("ORL_NATIVE_NO_AVX2")) kernel_level = 0;
   if (!ensure_bufs(1)) {
     napi_throw_error(env, "ORL_NN_ALLOC", "could not allocate GEMM buffers");
     return NULL;
@@ -540,7 +591,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"colSumAcc", 0, js_col_sum_acc, 0, 0, 0, napi_default, 0}, {"adam", 0, js_adam, 0, 0, 0, napi_default, 0},
       {"polyak", 0, js_polyak, 0, 0, 0, napi_default, 0},         {"sumSq", 0, js_sum_sq, 0, 0, 0, napi_default, 0},
       {"scale", 0, js_scale, 0, 0, 0, napi_default, 0},           {"setThreads", 0, js_set_threads, 0, 0, 0, napi_default, 0},
-      {"info", 0, js_info, 0, 0, 0, napi_default, 0},
+      {"info", 0, js_info, 0, 0, 0, napi_default, 0},             {"setKernels", 0, js_set_kernels, 0, 0, 0, napi_default, 0},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -5,6 +5,13 @@ import { loadWasmKernels } from './kernels/wasm.js';
 import { loadNativeKernels } from './kernels/native.js';
 import { loadWasmMtKernels } from './kernels/wasm-mt.js';
 
+export interface EngineInfo {
+  backend: BackendName;
+  kernels: string;
+  supported: string[];
+  threads: number;
+}
+
 const ALIGN = 16; // floats: 64-byte alignment for every allocation
 
 /**
@@ -24,6 +31,35 @@ export class Engine {
 
   get backend(): BackendName {
     return this.kernels.name;
+  }
+
+  /**
+   * What runs the math: backend, kernel set (native: 'avx2' or 'generic' — chosen at run time from the CPU, lowered by
+   * ORL_KERNELS or `setKernels`; WebAssembly: 'wasm-simd128'; JS: 'js'), the sets this machine supports, and threads.
+   */
+  info(): EngineInfo {
+    const k = this.kernels as Kernels & { info?: () => { kernels: string; supported: string[] } };
+    if (k.name === 'native' && k.info) {
+      const i = k.info();
+      return { backend: 'native', kernels: i.kernels, supported: i.supported, threads: k.threads() };
+    }
+    const set = k.name === 'wasm' ? 'wasm-simd128' : 'js';
+    return { backend: k.name, kernels: set, supported: [set], threads: k.threads() };
+  }
+
+  /** Selects a kernel set the CPU runs (native backend; process-wide). Returns the active set. */
+  setKernels(name: string): string {
+    const k = this.kernels as Kernels & { setKernels?: (n: string) => string };
+    if (k.setKernels) return k.setKernels(name);
+    const current = this.info().kernels;
+    if (name !== current) throw new OrlError('UNSUPPORTED', `the ${k.name} backend has one kernel set (${current})`);
+    return current;
+  }
+
+  /** One line for logs: "native avx2 kernels (generic, avx2 supported), 2 threads". */
+  describe(): string {
+    const i = this.info();
+    return `${i.backend} ${i.kernels} kernels (${i.supported.join(', ')} supported), ${i.threads} thread${i.threads === 1 ? '' : 's'}`;
   }
 
   /** Current heap view; cheap. Re-fetch after any allocation (the heap may have moved). */

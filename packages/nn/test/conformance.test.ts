@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engineVariants } from './kernel-sets.js';
 import { Rng } from '@orl/core';
 import { Act, Engine, JsKernels, availableBackends, createEngine, type BackendName } from '../src/index.js';
 
@@ -23,18 +24,35 @@ it('WebAssembly and JS backends always load; native loads where it was built', (
   expect(backends).toContain('js');
 });
 
-const variants: [string, () => ReturnType<typeof createEngine>][] = [
-  ...backends.filter((b) => b !== 'js').map((b) => [b, () => createEngine({ backend: b as BackendName, notice: false })] as [string, () => ReturnType<typeof createEngine>]),
-  ['wasm, 2 threads', () => createEngine({ backend: 'wasm', threads: 2, notice: false })],
+// Every backend, and every native kernel set this CPU runs (the others are listed as skipped, with the reason).
+const { variants: engineSets, skipped } = engineVariants();
+const variants: [string, () => ReturnType<typeof createEngine>, string | undefined][] = [
+  ...engineSets.map((v) => [v.name, v.make, v.kernels] as [string, () => ReturnType<typeof createEngine>, string | undefined]),
+  ['wasm, 2 threads', () => createEngine({ backend: 'wasm', threads: 2, notice: false }), undefined],
 ];
+for (const why of skipped) it.skip(`skipped: ${why}`, () => undefined);
+
+it('ORL_KERNELS lowers the native kernel set; the engine reports the active one', () => {
+  if (!backends.includes('native')) return;
+  const e = createEngine({ backend: 'native', notice: false });
+  const before = e.info().kernels;
+  expect(e.info().supported).toContain(before);
+  expect(e.setKernels('generic')).toBe('generic');
+  expect(e.describe()).toMatch(/^native generic kernels \(generic.* supported\), \d+ threads?$/);
+  expect(() => e.setKernels('avx512-not-a-set')).toThrow(expect.objectContaining({ code: 'UNSUPPORTED' }));
+  e.setKernels(before);
+});
 
 it('the two-thread WebAssembly engine really runs two threads', () => {
   expect(createEngine({ backend: 'wasm', threads: 2, notice: false }).kernels.threads()).toBe(2);
 });
 
-describe.each(variants)('%s backend conforms to the JS reference', (_name, make) => {
+describe.each(variants)('%s backend conforms to the JS reference', (_name, make, kernels) => {
   const e = make();
   const k = e.kernels;
+  const previous = kernels ? e.info().kernels : undefined;
+  beforeAll(() => void (kernels && e.setKernels(kernels)));
+  afterAll(() => void (previous && e.setKernels(previous)));
 
   const shapes: [number, number, number][] = [
     [1, 1, 1],

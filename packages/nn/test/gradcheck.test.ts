@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engineVariants } from './kernel-sets.js';
 import { Rng } from '@orl/core';
-import { MLP, ParamVector, availableBackends, createEngine, expectileLoss, gaussianLogProb, mseLoss, tanhGaussianBackward, tanhGaussianSample, type Activation, type Engine } from '../src/index.js';
+import { MLP, ParamVector, createEngine, expectileLoss, gaussianLogProb, mseLoss, tanhGaussianBackward, tanhGaussianSample, type Activation, type Engine } from '../src/index.js';
 
 // Gradient checks against central finite differences. The networks run in float32, so the loss is accumulated in
 // float64 and the step is large enough (h = 1e-2 in float32 parameters) for the difference to be well above rounding.
@@ -34,10 +35,16 @@ function gradCheckParams(net: { engine: Engine; params: number; grads: number; s
   }
 }
 
-const backends = availableBackends();
+// Every backend (the JS reference too) and every native kernel set this CPU runs; the others are listed as skipped.
+const { variants, skipped } = engineVariants();
+const cases: [string, () => Engine, string | undefined][] = [...variants.map((v) => [v.name, v.make, v.kernels] as [string, () => Engine, string | undefined]), ['js', () => createEngine({ backend: 'js', notice: false }), undefined]];
+for (const why of skipped) it.skip(`skipped: ${why}`, () => undefined);
 
-describe.each(backends)('gradients on the %s backend', (backend) => {
-  const e = createEngine({ backend, notice: false });
+describe.each(cases)('gradients on the %s backend', (_name, make, kernels) => {
+  const e = make();
+  const previous = kernels ? e.info().kernels : undefined;
+  beforeAll(() => void (kernels && e.setKernels(kernels)));
+  afterAll(() => void (previous && e.setKernels(previous)));
 
   it.each<Activation>(['linear', 'relu', 'tanh'])('MSE through an MLP with %s hidden layers (params and input)', (act) => {
     const rng = new Rng(1);

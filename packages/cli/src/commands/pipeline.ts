@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import { OrlError } from '@orl/core';
 import type { MetricsFormat } from '@orl/core/node';
 import { configFromFlags, configToFlags } from '../config-flags.js';
-import { progressMode } from './train.js';
+import { engineLine, progressMode } from './train.js';
 
 export interface PipelineCmdOptions {
   dataset: string;
@@ -43,6 +43,7 @@ export async function pipelineCmd(o: PipelineCmdOptions): Promise<void> {
   const algoConfig = configFromFlags(o, o.algo, ['td3bc', 'iql'].filter((a) => a !== o.algo));
   const rewardModel = configFromFlags(o, 'rm');
   const log = (m: string) => (o.quiet ? undefined : console.error(`[orl] ${m}`));
+  if (!o.quiet) console.error(engineLine(o.backend));
   const t0 = performance.now();
   const { dataset, source } = await loadDataset(o.dataset, { scale: o.scale, log });
   const name = safeName(o.dataset);

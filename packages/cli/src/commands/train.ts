@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { ensureDir, fsError, writeFileAtomic } from '@orl/core/node';
 import { join } from 'node:path';
 import { exportOnnx } from '@orl/onnx';
@@ -41,6 +42,11 @@ export interface TrainCmdOptions {
   [flag: string]: unknown;
 }
 
+/** First line of a training command: what runs the math, on which CPU. */
+export function engineLine(backend: BackendChoice): string {
+  return `[orl] engine: ${createEngine({ backend, notice: false }).describe()} · ${cpus()[0]?.model?.trim() ?? 'unknown CPU'}`;
+}
+
 /** The progress mode the output flags ask for. */
 export function progressMode(o: { quiet?: boolean; json?: boolean }): ProgressMode {
   if (o.quiet && o.json) throw new OrlError('INVALID_ARGUMENT', '--quiet and --json exclude each other');
@@ -55,6 +61,7 @@ export async function trainCmd(algo: string, o: TrainCmdOptions): Promise<void> 
   if (Object.keys(rewardModel).length > 0 && (o.condition !== 'imputed' || owner === 'morec')) throw new OrlError('INVALID_ARGUMENT', '--rm-* flags configure the reward model of the imputed condition of td3bc/iql (--condition imputed)');
   const progress = progressMode(o);
   const log = (m: string) => (o.quiet ? undefined : console.error(m));
+  log(engineLine(o.backend));
   const { dataset } = await loadDataset(o.dataset, { log });
   if (algo === 'morec' || algo === 'mopo') return trainModelBased(algo, dataset, o, algoConfig as Partial<MorecConfig>, progress);
   const spec = { algo: algo as Algo, condition: o.condition, seed: o.seed, labelFraction: o.labelFraction, steps: o.steps, evalEvery: o.evalEvery, evalEpisodes: o.evalEpisodes, backend: o.backend, progress, ...(o.progressEvery ? { progressEvery: o.progressEvery } : {}), ...(o.metrics ? { metrics: o.metrics } : {}), ...(Object.keys(algoConfig).length ? { algoConfig } : {}), ...(Object.keys(rewardModel).length ? { rewardModel } : {}) };

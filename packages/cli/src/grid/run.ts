@@ -57,14 +57,14 @@ export async function runGridCell(cell: GridCell, gridDir: string, options: RunG
     { adoptUnrecorded: true },
   );
   const engine = createEngine({ notice: false });
-  const info = engine.kernels.name === 'native' ? (engine.kernels as unknown as { info(): { threads: number; kernels?: string } }).info() : { threads: 1 };
+  const info = engine.info();
   return {
     key: cellKey(cell),
     hash: cellHash(cell),
     cell,
     result,
     score: result.lastThreeMean ?? result.finalScore,
-    machine: { cpu: cpus()[0]?.model ?? 'unknown', backend: engine.backend, threads: info.threads, ...(info.kernels ? { kernels: info.kernels } : {}) },
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', backend: engine.backend, threads: info.threads, kernels: info.kernels },
     finishedAt: new Date().toISOString(),
   };
 }

@@ -1,3 +1,4 @@
+import { OrlError } from '@orl/core';
 import type { Kernels } from './contract.js';
 import { grownHeap } from './js.js';
 
@@ -12,7 +13,18 @@ interface Addon {
   sumSq(x: number, n: number): number;
   scale(x: number, n: number, s: number): void;
   setThreads(n: number): number;
-  info(): { avx2: boolean; threads: number; cores: number };
+  info(): NativeInfo;
+  setKernels(name: string): string;
+}
+
+export interface NativeInfo {
+  avx2: boolean;
+  /** The active kernel set ('generic', 'avx2'). */
+  kernels: string;
+  /** Every kernel set this CPU runs, lowest first. */
+  supported: string[];
+  threads: number;
+  cores: number;
 }
 
 /** Native addon kernels (AVX2/FMA where the CPU has it). The heap is a JS ArrayBuffer whose pointer the addon holds. */
@@ -45,8 +57,17 @@ class NativeKernels implements Kernels {
     return this.addon.info().threads;
   }
 
-  info(): { avx2: boolean; threads: number; cores: number } {
+  info(): NativeInfo {
     return this.addon.info();
+  }
+
+  /** Switches the GEMM micro-kernels to another set this CPU runs (for tests and comparisons; process-wide). */
+  setKernels(name: string): string {
+    try {
+      return this.addon.setKernels(name);
+    } catch (err) {
+      throw new OrlError('UNSUPPORTED', `kernel set '${name}': ${(err as Error).message} (this CPU runs ${this.addon.info().supported.join(', ')})`, { kernels: name });
+    }
   }
 
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: number, b: number, c: number, beta: number): void {
