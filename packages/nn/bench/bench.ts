@@ -1,6 +1,10 @@
-// nx run nn:bench — GEMM GFLOP/s at 256³ and steps/s of complete TD3+BC and IQL updates, per backend, interleaved
-// (round-robin, several rounds, medians) so machine noise hits every alternative alike. Writes bench-results/nn.json.
-import { execFileSync, spawnSync } from 'node:child_process';
+// nx run nn:bench — GEMM GFLOP/s at 256³ and steps/s of complete TD3+BC and IQL updates, per backend and native
+// kernel set, interleaved (round-robin, several rounds, medians) so machine noise hits every alternative alike; the
+// fraction of the machine's peak FLOP/s (cores × 2 FMA units × vector floats × 2 × measured clock); PyTorch side by
+// side (Debian's python3-torch with openmp OpenBLAS, when installed) with the ratio; and the aggregate steps/s of N
+// parallel 1-thread processes beside one process using all N cores. Writes bench-results/nn.json.
+//   --quick: shorter rounds   --worker <threads> <ms>: (internal) one TD3+BC rate measurement, printed as JSON
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,15 +15,39 @@ import { iqlStep, td3bcStep } from './workloads.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick');
+
+// A child process measuring TD3+BC steps/s on its own (for the parallel comparison).
+const workerAt = process.argv.indexOf('--worker');
+if (workerAt >= 0) {
+  const threads = Number(process.argv[workerAt + 1]), ms = Number(process.argv[workerAt + 2]);
+  loadNativeKernels(threads);
+  const step = td3bcStep(createEngine({ backend: 'native' }));
+  for (let i = 0; i < 5; i++) step();
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < ms) {
+    step();
+    n++;
+  }
+  console.log(JSON.stringify({ stepsPerSecond: (n * 1000) / (performance.now() - t0) }));
+  process.exit(0);
+}
 const ROUNDS = quick ? 2 : 5;
 
 type Variant = { label: string; engine: () => Engine; before?: () => void };
 const backends = availableBackends();
 const variants: Variant[] = [];
 const nativeCores = Math.min(cpus().length, 8);
+let nativeSets: string[] = [];
 if (backends.includes('native')) {
-  variants.push({ label: `native (${nativeCores} threads)`, engine: () => createEngine({ backend: 'native' }), before: () => loadNativeKernels(nativeCores) });
-  if (nativeCores > 1) variants.push({ label: 'native (1 thread)', engine: () => createEngine({ backend: 'native' }), before: () => loadNativeKernels(1) });
+  const native = () => createEngine({ backend: 'native' });
+  nativeSets = native().info().supported;
+  const best = nativeSets.at(-1)!;
+  // Every kernel set at all cores; the best one on 1 thread too.
+  for (const set of [...nativeSets].reverse()) {
+    variants.push({ label: `native ${set} (${nativeCores} thr)`, engine: native, before: () => (loadNativeKernels(nativeCores), native().setKernels(set)) });
+  }
+  if (nativeCores > 1) variants.push({ label: `native ${best} (1 thr)`, engine: native, before: () => (loadNativeKernels(1), native().setKernels(best)) });
 }
 variants.push({ label: 'wasm', engine: () => createEngine({ backend: 'wasm' }) });
 variants.push({ label: 'wasm (2 threads)', engine: () => createEngine({ backend: 'wasm', threads: 2 }) });
@@ -73,10 +101,12 @@ for (let round = 0; round < ROUNDS; round++) {
 
 // PyTorch reference, where torch imports (see bench/pytorch_ref.py for the BLAS setting it needs).
 let pytorch: Record<string, number> | null = null;
-const torchOk = spawnSync('python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+// Debian's PyTorch is what the guide measures against: /usr/bin/python3 with the openmp OpenBLAS.
+const python = '/usr/bin/python3';
+const torchOk = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 if (torchOk) {
   try {
-    const out = execFileSync('python3', [join(here, 'pytorch_ref.py'), '--seconds', quick ? '2' : '5'], {
+    const out = execFileSync(python, [join(here, 'pytorch_ref.py'), '--seconds', quick ? '2' : '5', '--threads', String(nativeCores)], {
       encoding: 'utf8',
       env: { ...process.env, LD_LIBRARY_PATH: `/usr/lib/x86_64-linux-gnu/openblas-openmp:${process.env.LD_LIBRARY_PATH ?? ''}` },
     });
@@ -85,6 +115,32 @@ if (torchOk) {
     process.stderr.write(`pytorch reference failed: ${(e as Error).message}\n`);
   }
 }
+
+// Parallel runs: N one-thread processes at once vs one process with N threads (each measured in its own process).
+let parallel: { processes: number; aggregate: number; oneProcessAllCores: number } | null = null;
+if (backends.includes('native') && nativeCores > 1) {
+  const ms = quick ? 3000 : 8000;
+  const child = (threads: number) =>
+    new Promise<number>((resolveRate) => {
+      const p = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--worker', String(threads), String(ms)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      p.stdout.on('data', (d) => (out += d));
+      p.on('exit', () => resolveRate(JSON.parse(out.trim().split('\n').at(-1) ?? '{"stepsPerSecond":0}').stepsPerSecond));
+    });
+  const agg: number[] = [], one: number[] = [];
+  for (let round = 0; round < (quick ? 1 : 3); round++) {
+    agg.push((await Promise.all(Array.from({ length: nativeCores }, () => child(1)))).reduce((a, b) => a + b, 0));
+    one.push(await child(nativeCores));
+  }
+  parallel = { processes: nativeCores, aggregate: median(agg), oneProcessAllCores: median(one) };
+}
+
+// The machine's peak: cores × 2 FMA units × floats per vector × 2 FLOPs × clock (measured: the best of 5 samples).
+const native = loadNativeKernels().kernels as unknown as { measureClock(): number } | undefined;
+const clockGHz = native ? Math.max(...Array.from({ length: 5 }, () => native.measureClock())) : 0;
+const vectorFloats = nativeSets.includes('avx512') ? 16 : nativeSets.includes('avx2') ? 8 : 4;
+const peakGflops = cpus().length * 2 * vectorFloats * 2 * clockGHz;
+const TD3BC_GFLOP = 0.415; // one TD3+BC update at batch 256, 256-256 (issue #15's count)
 
 const summary = Object.fromEntries(
   Object.entries(results).map(([k, r]) => [k, { gemm256_gflops: median(r.gemm256_gflops), td3bc_steps_per_s: median(r.td3bc_steps_per_s), iql_steps_per_s: median(r.iql_steps_per_s) }]),
@@ -96,12 +152,19 @@ for (const [k, s] of Object.entries(summary)) {
   console.log(k.padEnd(22) + s.gemm256_gflops.toFixed(1).padStart(19) + s.td3bc_steps_per_s.toFixed(1).padStart(16) + s.iql_steps_per_s.toFixed(1).padStart(13) + `  ${(s.td3bc_steps_per_s / js.td3bc_steps_per_s).toFixed(1)}×`);
 }
 if (pytorch) {
-  console.log('pytorch'.padEnd(22) + (pytorch.gemm256_gflops ?? NaN).toFixed(1).padStart(19) + pytorch.td3bc_steps_per_s!.toFixed(1).padStart(16) + pytorch.iql_steps_per_s!.toFixed(1).padStart(13));
+  console.log(`pytorch (${nativeCores} thr)`.padEnd(22) + (pytorch.gemm256_gflops ?? NaN).toFixed(1).padStart(19) + pytorch.td3bc_steps_per_s!.toFixed(1).padStart(16) + pytorch.iql_steps_per_s!.toFixed(1).padStart(13));
+  const best = Object.entries(summary).find(([k]) => k.startsWith('native') && k.includes(`(${nativeCores} thr)`));
+  if (best) console.log(`${best[0]} vs PyTorch, same threads: TD3+BC ${(best[1].td3bc_steps_per_s / pytorch.td3bc_steps_per_s!).toFixed(2)}×, IQL ${(best[1].iql_steps_per_s / pytorch.iql_steps_per_s!).toFixed(2)}×`);
 } else {
-  console.log('pytorch: not measured (python3 -c "import torch" fails here)');
+  console.log(`pytorch: not measured (${python} -c "import torch" fails here; apt install python3-torch libopenblas0-openmp)`);
 }
+if (clockGHz > 0) {
+  console.log(`peak: ${cpus().length} cores × 2 FMA × ${vectorFloats} floats × 2 × ${clockGHz.toFixed(2)} GHz (measured) = ${peakGflops.toFixed(0)} GFLOP/s`);
+  for (const [k, s] of Object.entries(summary)) if (k.startsWith('native')) console.log(`  ${k}: GEMM ${((100 * s.gemm256_gflops) / peakGflops).toFixed(0)}% of peak, TD3+BC ${((100 * s.td3bc_steps_per_s * TD3BC_GFLOP) / peakGflops).toFixed(0)}%`);
+}
+if (parallel) console.log(`parallel: ${parallel.processes} one-thread TD3+BC processes ${parallel.aggregate.toFixed(0)} steps/s in all vs one ${parallel.processes}-thread process ${parallel.oneProcessAllCores.toFixed(0)} (${(parallel.aggregate / parallel.oneProcessAllCores).toFixed(2)}×)`);
 const root = join(here, '..', '..', '..');
 mkdirSync(join(root, 'bench-results'), { recursive: true });
 const file = join(root, 'bench-results', 'nn.json');
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, rounds: ROUNDS, summary, samples: results, pytorch }, null, 2));
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, rounds: ROUNDS, kernelSets: nativeSets, clockGHz, peakGflops, summary, samples: results, pytorch, parallel }, null, 2));
 console.log(`wrote ${file}`);

@@ -12,7 +12,9 @@ import torch.nn.functional as F
 
 p = argparse.ArgumentParser()
 p.add_argument("--seconds", type=float, default=5)
+p.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: PyTorch's default)")
 args = p.parse_args()
+if args.threads > 0: torch.set_num_threads(args.threads)
 torch.manual_seed(0)
 OBS, ACT, B, H = 17, 6, 256, 256
 

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
@@ -516,6 +517,26 @@ static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* measureClock(): the core clock in GHz, from a chain of dependent integer adds (one per cycle on every x86-64 core
+   made since 2006) timed by the monotonic clock. For the bench's peak-FLOP/s figure, not for anything else. */
+static napi_value js_measure_clock(napi_env env, napi_callback_info info) {
+  (void)info;
+  const long n = 200000000L;
+  struct timespec t0, t1;
+  long x = 0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+#if ORL_X86
+  for (long i = 0; i < n; i++) __asm__ volatile("add $1, %0" : "+r"(x));
+#else
+  x = -1; /* no portable one-cycle chain: report 0 (unknown) */
+#endif
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+  napi_value out;
+  napi_create_double(env, x == n ? (double)n / s / 1e9 : 0.0, &out);
+  return out;
+}
+
 static int kernel_level_of(const char *name) {
   for (int i = 0; i < N_KERNEL_SETS; i++)
     if (strcmp(name, KERNEL_SETS[i]) == 0) return i;
@@ -592,6 +613,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"polyak", 0, js_polyak, 0, 0, 0, napi_default, 0},         {"sumSq", 0, js_sum_sq, 0, 0, 0, napi_default, 0},
       {"scale", 0, js_scale, 0, 0, 0, napi_default, 0},           {"setThreads", 0, js_set_threads, 0, 0, 0, napi_default, 0},
       {"info", 0, js_info, 0, 0, 0, napi_default, 0},             {"setKernels", 0, js_set_kernels, 0, 0, 0, napi_default, 0},
+      {"measureClock", 0, js_measure_clock, 0, 0, 0, napi_default, 0},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

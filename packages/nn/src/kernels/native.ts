@@ -15,6 +15,7 @@ interface Addon {
   setThreads(n: number): number;
   info(): NativeInfo;
   setKernels(name: string): string;
+  measureClock(): number;
 }
 
 export interface NativeInfo {
@@ -59,6 +60,11 @@ class NativeKernels implements Kernels {
 
   info(): NativeInfo {
     return this.addon.info();
+  }
+
+  /** The core clock in GHz from a timed chain of dependent adds (0 where unknown); for the bench's peak figure. */
+  measureClock(): number {
+    return this.addon.measureClock();
   }
 
   /** Switches the GEMM micro-kernels to another set this CPU runs (for tests and comparisons; process-wide). */
