@@ -8,9 +8,16 @@ import { resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 
-/** Bundles `source` (an ES module importing @orl packages by name) for browsers; throws on any Node built-in. */
-export async function bundleForBrowser(source: string): Promise<string> {
+/**
+ * Bundles `source` (an ES module importing @orl packages by name) for browsers; throws on any Node built-in.
+ * `mujocoUrl`: leave the `mujoco` package out of the bundle and import it from this URL instead (its threaded
+ * WebAssembly build starts its own workers from its own script URL, so it is served as published, not bundled).
+ */
+export async function bundleForBrowser(source: string, options: { mujocoUrl?: string } = {}): Promise<string> {
   const r = await build({
+    plugins: options.mujocoUrl
+      ? [{ name: 'mujoco-url', setup: (b) => b.onResolve({ filter: /^mujoco$/ }, () => ({ path: options.mujocoUrl!, external: true })) }]
+      : [],
     stdin: { contents: source, resolveDir: root, loader: 'ts' },
     bundle: true,
     platform: 'browser',
@@ -41,5 +48,54 @@ export async function runInChromium<T>(bundle: string, timeoutMs = 120_000): Pro
     return { result, errors };
   } finally {
     await browser.close();
+  }
+}
+
+/**
+ * Runs `bundle` as a module Worker of a cross-origin-isolated page served from localhost (COOP/COEP headers, so
+ * SharedArrayBuffer and the threaded MuJoCo build work), with the published `mujoco` package at /mujoco/. Returns the
+ * first message the worker posts, and every console error or page error.
+ */
+export async function runInChromiumWorker<T>(bundle: string, timeoutMs = 180_000): Promise<{ result: T; errors: string[] }> {
+  const http = await import('node:http');
+  const { readFileSync, existsSync } = await import('node:fs');
+  const { dirname, join, normalize } = await import('node:path');
+  const { fileURLToPath } = await import('node:url');
+  // ESM-only package (no `require` export): resolve it the way `import` does.
+  const mujocoDir = dirname(fileURLToPath(import.meta.resolve('mujoco')));
+  const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+  const page = `<!doctype html><meta charset="utf-8"><script type="module">
+const w = new Worker('/bundle.js', { type: 'module' });
+w.onmessage = (e) => { window.__result = e.data; };
+w.onerror = (e) => { console.error('worker error: ' + e.message); window.__result = { workerError: e.message }; };
+</script>`;
+  const server = http.createServer((req, res) => {
+    const url = (req.url ?? '/').split('?')[0]!;
+    if (url === '/') return res.writeHead(200, { ...isolation, 'Content-Type': 'text/html' }), res.end(page);
+    if (url === '/bundle.js') return res.writeHead(200, { ...isolation, 'Content-Type': 'text/javascript' }), res.end(bundle);
+    if (url.startsWith('/mujoco/')) {
+      const file = normalize(join(mujocoDir, url.slice('/mujoco/'.length)));
+      if (file.startsWith(mujocoDir) && existsSync(file)) {
+        return res.writeHead(200, { ...isolation, 'Content-Type': file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript' }), res.end(readFileSync(file));
+      }
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  const { default: chromium } = await import('@sparticuz/chromium');
+  const { default: puppeteer } = await import('puppeteer-core');
+  const browser = await puppeteer.launch({ executablePath: await chromium.executablePath(), args: chromium.args, headless: true });
+  try {
+    const tab = await browser.newPage();
+    const errors: string[] = [];
+    tab.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    tab.on('pageerror', (e) => errors.push(String(e)));
+    await tab.goto(`http://127.0.0.1:${port}/`);
+    await tab.waitForFunction('window.__result !== undefined', { timeout: timeoutMs });
+    return { result: (await tab.evaluate('window.__result')) as T, errors };
+  } finally {
+    await browser.close();
+    server.close();
   }
 }
