@@ -18,7 +18,27 @@ const { availableBackends } = await import('@orl/nn');
 const native = availableBackends().includes('native');
 const steps = native ? 30000 : 8000;
 console.log(`\n[orl] backend: ${native ? 'native' : 'wasm'} → ${steps} TD3+BC steps per condition\n`);
-const args = ['packages/cli/bin/orl.mjs', 'pipeline', '--dataset', 'hopper-medium', '--scale', '0.1', '--algo', 'td3bc',
-  '--steps', String(steps), '--seeds', '0', '--eval-every', String(steps / 6), '--eval-episodes', '5', '--label-fraction', '0.01', '--out', 'runs/start',
-  ...(process.env.ORL_START_ARGS ? process.env.ORL_START_ARGS.split(/\s+/) : [])];
+const args = [
+  'packages/cli/bin/orl.mjs',
+  'pipeline',
+  '--dataset',
+  'hopper-medium',
+  '--scale',
+  '0.1',
+  '--algo',
+  'td3bc',
+  '--steps',
+  String(steps),
+  '--seeds',
+  '0',
+  '--eval-every',
+  String(steps / 6),
+  '--eval-episodes',
+  '5',
+  '--label-fraction',
+  '0.01',
+  '--out',
+  'runs/start',
+  ...(process.env.ORL_START_ARGS ? process.env.ORL_START_ARGS.split(/\s+/) : []),
+];
 run(process.execPath, args);

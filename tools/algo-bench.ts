@@ -8,7 +8,9 @@ import { availableBackends, createEngine, loadNativeKernels, type Engine } from 
 
 export async function benchAlgorithm(algo: string, make: (engine: Engine, normalizer: StateNormalizer) => Agent, targetStepsPerS: number): Promise<void> {
   const quick = process.argv.includes('--quick');
-  const N = 1_000_000, OBS = 17, ACT = 6;
+  const N = 1_000_000,
+    OBS = 17,
+    ACT = 6;
   global.gc?.();
   const before = process.memoryUsage().arrayBuffers;
   const rng = new Rng(0);
@@ -61,5 +63,8 @@ export async function benchAlgorithm(algo: string, make: (engine: Engine, normal
   console.log(`memory: ${(bytesPerMillion / 2 ** 20).toFixed(0)} MiB per million transitions (obs + next obs + actions + reward + flags, float32)`);
   const root = join(import.meta.dirname, '..');
   mkdirSync(join(root, 'bench-results'), { recursive: true });
-  writeFileSync(join(root, 'bench-results', `${algo}.json`), JSON.stringify({ date: new Date().toISOString(), summary, samples, bytesPerMillionTransitions: bytesPerMillion }, null, 2));
+  writeFileSync(
+    join(root, 'bench-results', `${algo}.json`),
+    JSON.stringify({ date: new Date().toISOString(), summary, samples, bytesPerMillionTransitions: bytesPerMillion }, null, 2),
+  );
 }

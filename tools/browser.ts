@@ -42,7 +42,9 @@ export async function runInChromium<T>(bundle: string, timeoutMs = 120_000): Pro
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     page.on('pageerror', (e) => errors.push(String(e)));
     // A module script: top-level await and ES syntax as a user's page would have them.
-    await page.setContent(`<!doctype html><html><head><meta charset="utf-8"></head><body><script type="module">${bundle.replace(/<\/script/g, '<\\/script')}</script></body></html>`);
+    await page.setContent(
+      `<!doctype html><html><head><meta charset="utf-8"></head><body><script type="module">${bundle.replace(/<\/script/g, '<\\/script')}</script></body></html>`,
+    );
     await page.waitForFunction('window.__result !== undefined', { timeout: timeoutMs });
     const result = (await page.evaluate('window.__result')) as T;
     return { result, errors };
@@ -71,12 +73,14 @@ w.onerror = (e) => { console.error('worker error: ' + e.message); window.__resul
 </script>`;
   const server = http.createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0]!;
-    if (url === '/') return res.writeHead(200, { ...isolation, 'Content-Type': 'text/html' }), res.end(page);
-    if (url === '/bundle.js') return res.writeHead(200, { ...isolation, 'Content-Type': 'text/javascript' }), res.end(bundle);
+    if (url === '/') return (res.writeHead(200, { ...isolation, 'Content-Type': 'text/html' }), res.end(page));
+    if (url === '/bundle.js') return (res.writeHead(200, { ...isolation, 'Content-Type': 'text/javascript' }), res.end(bundle));
     if (url.startsWith('/mujoco/')) {
       const file = normalize(join(mujocoDir, url.slice('/mujoco/'.length)));
       if (file.startsWith(mujocoDir) && existsSync(file)) {
-        return res.writeHead(200, { ...isolation, 'Content-Type': file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript' }), res.end(readFileSync(file));
+        return (
+          res.writeHead(200, { ...isolation, 'Content-Type': file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript' }), res.end(readFileSync(file))
+        );
       }
     }
     res.writeHead(404).end();

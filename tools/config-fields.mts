@@ -73,7 +73,8 @@ export function extractFields(pkg: string, iface: string): ConfigFieldSpec[] {
     }
     if (ts.isTypeOperatorNode(t) && t.operator === ts.SyntaxKind.KeyOfKeyword && ts.isTypeQueryNode(t.type) && ts.isIdentifier(t.type.exprName)) {
       const o = decls.get(t.type.exprName.text);
-      if (o && ts.isObjectLiteralExpression(o)) return o.properties.flatMap((p) => (p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? [p.name.text] : []));
+      if (o && ts.isObjectLiteralExpression(o))
+        return o.properties.flatMap((p) => (p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? [p.name.text] : []));
     }
     return undefined;
   };
@@ -96,7 +97,7 @@ export function extractFields(pkg: string, iface: string): ConfigFieldSpec[] {
       const t = m.type;
       const nested = t.kind === ts.SyntaxKind.NumberKeyword || literalChoices(t) ? undefined : members(t);
       if (nested) {
-        walk(nested, name + '.', where);
+        walk(nested, `${name}.`, where);
         continue;
       }
       const doc = docOf(m);

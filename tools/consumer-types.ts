@@ -38,10 +38,14 @@ export function checkConsumerTypes(): Record<string, string> {
   const typesNode = JSON.parse(readFileSync(join(root, 'node_modules', '@types', 'node', 'package.json'), 'utf8')).version as string;
   const ts = JSON.parse(readFileSync(join(root, 'node_modules', 'typescript', 'package.json'), 'utf8')).version as string;
   writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', ...tarballs, `@types/node@${typesNode}`, `typescript@${ts}`], { cwd: scratch, stdio: 'pipe' });
+  execFileSync(
+    'npm',
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', ...tarballs, `@types/node@${typesNode}`, `typescript@${ts}`],
+    { cwd: scratch, stdio: 'pipe' },
+  );
 
   const entries = pkgs.flatMap((p) => p.entries);
-  const body = entries.map((e, i) => `import * as m${i} from '${e}';`).join('\n') + `\nexport const all = [${entries.map((_, i) => `m${i}`).join(', ')}];\n`;
+  const body = `${entries.map((e, i) => `import * as m${i} from '${e}';`).join('\n')}\nexport const all = [${entries.map((_, i) => `m${i}`).join(', ')}];\n`;
   writeFileSync(join(scratch, 'esm.mts'), body);
   writeFileSync(join(scratch, 'cjs.cts'), body);
   writeFileSync(join(scratch, 'bundler.ts'), body);
@@ -66,6 +70,6 @@ export function checkConsumerTypes(): Record<string, string> {
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
   const r = checkConsumerTypes();
-  for (const [mode, text] of Object.entries(r)) console.log(`${mode}: ${text === '' ? 'clean' : '\n' + text}`);
+  for (const [mode, text] of Object.entries(r)) console.log(`${mode}: ${text === '' ? 'clean' : `\n${text}`}`);
   if (Object.values(r).some((t) => t !== '')) process.exit(1);
 }

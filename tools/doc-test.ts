@@ -51,7 +51,10 @@ export function scratchProject(): string {
   const tsx = JSON.parse(readFileSync(join(root, 'node_modules', 'tsx', 'package.json'), 'utf8')).version as string;
   writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'docs', private: true, type: 'module' }));
   // Scripts on: @orl/nn builds its native addon at install, as it does for users.
-  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts=false', ...tarballs, `tsx@${tsx}`], { cwd: scratch, stdio: 'pipe' });
+  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts=false', ...tarballs, `tsx@${tsx}`], {
+    cwd: scratch,
+    stdio: 'pipe',
+  });
   mkdirSync(join(scratch, 'datasets'), { recursive: true });
   return scratch;
 }

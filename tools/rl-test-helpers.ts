@@ -4,7 +4,8 @@ import { Dataset, Rng } from '@orl/core';
 
 /** Float64 forward of an MLP parameter block ([in×out] weights then bias per layer), relu hidden layers. */
 export function refForward(params: Float32Array, sizes: number[], x: number[], outAct: 'linear' | 'tanh'): number[] {
-  let h = x, off = 0;
+  let h = x,
+    off = 0;
   for (let l = 0; l < sizes.length - 1; l++) {
     const [i, o] = [sizes[l]!, sizes[l + 1]!];
     const y = new Array(o).fill(0);
@@ -25,12 +26,24 @@ export const optimal = (s0: number, s1: number) => 0.8 * Math.tanh(2 * s0 - s1);
 /** One-step task: s ~ U(−1,1)², behaviour a ~ U(−1,1), r = −(a − a*(s))², every step terminal. */
 export function banditData(n: number, seed: number): Dataset {
   const rng = new Rng(seed);
-  const obs = new Float32Array(n * 2), act = new Float32Array(n), rew = new Float32Array(n);
+  const obs = new Float32Array(n * 2),
+    act = new Float32Array(n),
+    rew = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     obs[2 * i] = rng.uniform(-1, 1);
     obs[2 * i + 1] = rng.uniform(-1, 1);
     act[i] = rng.uniform(-1, 1);
     rew[i] = -((act[i]! - optimal(obs[2 * i]!, obs[2 * i + 1]!)) ** 2);
   }
-  return new Dataset({ observations: obs, actions: act, rewards: rew, terminals: new Uint8Array(n).fill(1), timeouts: new Uint8Array(n), nextObservations: new Float32Array(n * 2) }, { obsDim: 2, actDim: 1 });
+  return new Dataset(
+    {
+      observations: obs,
+      actions: act,
+      rewards: rew,
+      terminals: new Uint8Array(n).fill(1),
+      timeouts: new Uint8Array(n),
+      nextObservations: new Float32Array(n * 2),
+    },
+    { obsDim: 2, actDim: 1 },
+  );
 }

@@ -13,7 +13,9 @@ export function run(steps = 600): { backend: string; lossFirst: number; lossLast
   const act = rng.fillUniform(new Float32Array(n), -1, 1) as Float32Array;
   // Reward peaks at a* = 0.5·tanh(s₀); every step ends its episode.
   const rewards = Float32Array.from({ length: n }, (_, i) => -((act[i]! - 0.5 * Math.tanh(obs[i * 3]!)) ** 2));
-  const data = toTransitions(new Dataset({ observations: obs, actions: act, rewards, terminals: new Uint8Array(n).fill(1), timeouts: new Uint8Array(n) }, { obsDim: 3, actDim: 1 }));
+  const data = toTransitions(
+    new Dataset({ observations: obs, actions: act, rewards, terminals: new Uint8Array(n).fill(1), timeouts: new Uint8Array(n) }, { obsDim: 3, actDim: 1 }),
+  );
   const engine = createEngine({ backend: 'wasm', notice: false });
   const agent = new TD3BC(engine, 3, 1, new StateNormalizer(new Float32Array(3), new Float32Array(3).fill(1)), { hidden: [32, 32], batchSize: 64, seed: 1 });
   const sampler = new UniformSampler(data, 64, 2);
@@ -21,5 +23,10 @@ export function run(steps = 600): { backend: string; lossFirst: number; lossLast
   for (let i = 0; i < steps; i++) losses.push(agent.update(sampler.sample())['loss/critic']!);
   const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
   const probe = Float32Array.from([0, 0, 0, 1, 0, 0, -1, 0.5, 0, 2, -1, 1]);
-  return { backend: engine.kernels.name, lossFirst: mean(losses.slice(0, 50)), lossLast: mean(losses.slice(-50)), actions: Array.from(agent.policy().actBatch(probe, 4)) };
+  return {
+    backend: engine.kernels.name,
+    lossFirst: mean(losses.slice(0, 50)),
+    lossLast: mean(losses.slice(-50)),
+    actions: Array.from(agent.policy().actBatch(probe, 4)),
+  };
 }

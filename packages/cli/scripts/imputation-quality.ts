@@ -37,13 +37,20 @@ for (const name of PAPER_DATASETS) {
       const { dataset, report } = model.impute(masked.dataset, { trueRewards: masked.trueRewards });
       const hidden: number[] = [];
       for (let i = 0; i < dataset.size; i++) if (!masked.dataset.rewardMask![i]) hidden.push(i);
-      w1.push(wasserstein1(Float64Array.from(hidden, (i) => dataset.rewards[i]!), Float64Array.from(hidden, (i) => masked.trueRewards[i]!)));
+      w1.push(
+        wasserstein1(
+          Float64Array.from(hidden, (i) => dataset.rewards[i]!),
+          Float64Array.from(hidden, (i) => masked.trueRewards[i]!),
+        ),
+      );
       r2.push(report.imputationError!.r2);
       labelled = report.labelledRows;
       rewardStd = std(Float64Array.from(hidden, (i) => masked.trueRewards[i]!));
     }
     rows.push({ dataset: name, features, labelledRows: labelled, r2: mean(r2), wasserstein1: mean(w1), rewardStd });
-    console.log(`${name.padEnd(26)} ${features.padEnd(3)} labelled ${String(labelled).padStart(5)}  R² ${mean(r2).toFixed(4)}  W1 ${mean(w1).toFixed(4)}  (reward std ${rewardStd.toFixed(3)})`);
+    console.log(
+      `${name.padEnd(26)} ${features.padEnd(3)} labelled ${String(labelled).padStart(5)}  R² ${mean(r2).toFixed(4)}  W1 ${mean(w1).toFixed(4)}  (reward std ${rewardStd.toFixed(3)})`,
+    );
   }
 }
-writeFileSync(join(out, 'imputation.json'), JSON.stringify(rows, null, 1) + '\n');
+writeFileSync(join(out, 'imputation.json'), `${JSON.stringify(rows, null, 1)}\n`);

@@ -20,11 +20,13 @@ const num = (name: string) => (v: string) => {
   if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number`);
   return n;
 };
-const list = <T>(name: string, parse: (s: string) => T) => (v: string): T[] => {
-  const items = v.split(',').map((s) => s.trim());
-  if (items.some((s) => s === '')) throw new InvalidArgumentError(`${name}: empty item in '${v}'`);
-  return items.map(parse);
-};
+const list =
+  <T>(name: string, parse: (s: string) => T) =>
+  (v: string): T[] => {
+    const items = v.split(',').map((s) => s.trim());
+    if (items.some((s) => s === '')) throw new InvalidArgumentError(`${name}: empty item in '${v}'`);
+    return items.map(parse);
+  };
 const seeds = list('seeds', int('seed'));
 const positive = (name: string) => (v: string) => {
   const n = int(name)(v);
@@ -41,10 +43,12 @@ const scaleArg = (v: string) => {
   if (!(n > 0 && n <= 1)) throw new InvalidArgumentError('scale must be in (0, 1]');
   return n;
 };
-const oneOf = <T extends string>(name: string, allowed: readonly T[]) => (v: string): T => {
-  if (!allowed.includes(v as T)) throw new InvalidArgumentError(`${name}: '${v}' is not one of ${allowed.join(', ')}`);
-  return v as T;
-};
+const oneOf =
+  <T extends string>(name: string, allowed: readonly T[]) =>
+  (v: string): T => {
+    if (!allowed.includes(v as T)) throw new InvalidArgumentError(`${name}: '${v}' is not one of ${allowed.join(', ')}`);
+    return v as T;
+  };
 const progressFlags = (cmd: Command) =>
   cmd
     .option('--quiet', 'no progress output (errors and the final summary only)')
@@ -66,11 +70,16 @@ datasets
   .requiredOption('--task <task>', 'hopper, walker2d or halfcheetah')
   .requiredOption('--policy <policy>', "shipped policy name (e.g. hopper-sac), path to an mlp-policy JSON, or 'random'")
   .requiredOption('--transitions <n>', 'number of transitions', positive('transitions'))
-  .option('--noise <scale>', "scale of the policy's own exploration noise (0 = deterministic)", (v) => {
-    const n = num('noise')(v);
-    if (n < 0) throw new InvalidArgumentError('noise must be ≥ 0');
-    return n;
-  }, 1)
+  .option(
+    '--noise <scale>',
+    "scale of the policy's own exploration noise (0 = deterministic)",
+    (v) => {
+      const n = num('noise')(v);
+      if (n < 0) throw new InvalidArgumentError('noise must be ≥ 0');
+      return n;
+    },
+    1,
+  )
   .option('--seed <n>', 'seed', int('seed'), 0)
   .requiredOption('--out <file.hdf5>', 'output file (D4RL layout)')
   .option('--minari <dir>', 'also write a Minari dataset folder')
@@ -94,7 +103,7 @@ datasets
   .description('your own logged data (CSV/TSV, Parquet, NumPy .npz or a folder of .npy arrays) → a D4RL-layout HDF5 file')
   .argument('<file>', 'a .csv/.tsv, .parquet or .npz file, or a folder of <name>.npy arrays')
   .requiredOption('--out <file.hdf5>', 'output file (D4RL layout, read by every other command)')
-  .requiredOption('--obs <columns>', "observation columns: a pattern (obs_*), a comma list, or one array/list column", list('obs', String))
+  .requiredOption('--obs <columns>', 'observation columns: a pattern (obs_*), a comma list, or one array/list column', list('obs', String))
   .requiredOption('--act <columns>', 'action columns, as --obs', list('act', String))
   .option('--next-obs <columns>', 'next-observation columns, if the file has them (else the next row of the episode)', list('next-obs', String))
   .option('--reward <column>', 'reward column (empty cells / NaN = unknown reward; without it every reward is unknown)')
@@ -102,7 +111,7 @@ datasets
   .option('--timeout <column>', 'time-limit flag column')
   .option('--episode <column>', 'episode id column: a change of id ends an episode')
   .option('--task <task>', 'the MuJoCo task the data comes from (hopper, walker2d, halfcheetah), for normalized scores')
-  .addOption(new Option('--format <format>', 'file format (default: from the file\'s first bytes)').choices(['csv', 'parquet', 'npz']))
+  .addOption(new Option('--format <format>', "file format (default: from the file's first bytes)").choices(['csv', 'parquet', 'npz']))
   .option('--delimiter <char>', "CSV field delimiter (default ',', tab for .tsv)")
   .action(importCmd);
 
@@ -201,7 +210,6 @@ program
   .argument('<dir>', 'folder containing result.json files')
   .action(reportCmd);
 
-
 const grid = program
   .command('grid')
   .description('experiment grids on PostgreSQL (embedded by default): enqueue cells, work them on any number of machines, report');
@@ -212,7 +220,11 @@ const gridLocation = (c: Command) =>
     .option('--db <url>', 'postgres:// URL of a shared server (default: $ORL_GRID_DB, else an embedded server in --dir)');
 const gridSpec = (c: Command) =>
   c
-    .addOption(new Option('--preset <preset>', "cells: the paper table, the label-budget curve, or only what the flags say").choices(['paper', 'label-budget', 'custom']).default('paper'))
+    .addOption(
+      new Option('--preset <preset>', 'cells: the paper table, the label-budget curve, or only what the flags say')
+        .choices(['paper', 'label-budget', 'custom'])
+        .default('paper'),
+    )
     .option('--datasets <list>', 'dataset names (suite names, D4RL names or paths)', list('datasets', String))
     .option('--algos <list>', 'td3bc,iql', list('algos', oneOf('algos', ['td3bc', 'iql'] as const)))
     .option('--conditions <list>', 'all,labelled,imputed', list('conditions', oneOf('conditions', ['all', 'labelled', 'imputed'] as const)))
@@ -223,7 +235,9 @@ const gridSpec = (c: Command) =>
     .option('--eval-episodes <n>', 'episodes per evaluation (protocol: 10)', positive('eval-episodes'))
     .option('--scale <fraction>', "suite datasets: fraction of D4RL's size (protocol: 0.1)", scaleArg)
     .addOption(new Option('--reward-features <f>', "reward-model inputs: (s, a) as the paper, or (s, a, s')").choices(['sa', 'sas']));
-gridLocation(gridSpec(grid.command('run').description('enqueue the cells and work them with local worker processes until all are done (resumes a stopped grid)')))
+gridLocation(
+  gridSpec(grid.command('run').description('enqueue the cells and work them with local worker processes until all are done (resumes a stopped grid)')),
+)
   .option('--workers <n>', 'local worker processes (default: number of cores)', int('workers'))
   .option('--threads <n>', 'kernel threads per worker (default: cores / workers)', positive('threads'))
   .option('--max-attempts <n>', 'attempts per cell before it is marked failed', positive('max-attempts'), 3)
@@ -235,9 +249,7 @@ gridLocation(grid.command('worker').description('work the cells of a grid until 
   .option('--max-cells <n>', 'stop after n cells', positive('max-cells'))
   .option('--forever', 'keep polling when the queue is empty')
   .action(gridWorkerCmd);
-gridLocation(grid.command('status').description('queued / running / done / failed cells, with an ETA'))
-  .option('--json', 'print JSON')
-  .action(gridStatusCmd);
+gridLocation(grid.command('status').description('queued / running / done / failed cells, with an ETA')).option('--json', 'print JSON').action(gridStatusCmd);
 gridLocation(grid.command('report').description('export finished cells as result files and render report.html'))
   .requiredOption('--out <dir>', 'results folder (runs/<key>.json, report.html, report.md)')
   .action(gridReportCmd);

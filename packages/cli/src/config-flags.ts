@@ -38,11 +38,11 @@ export const CONFIG_GROUPS: readonly ConfigGroup[] = [
   { owner: 'rm', fields: REWARD_MODEL_CONFIG_FIELDS, defaults: REWARD_MODEL_DEFAULTS as never, prefix: 'rm', skip: ['seed'] },
 ];
 
-const kebab = (s: string) => s.replace(/\./g, '-').replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+const kebab = (s: string) => s.replace(/\./g, '-').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const camel = (flag: string) => flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 function flagName(g: ConfigGroup, field: string): string {
-  return (g.prefix ? g.prefix + '-' : '') + kebab(field);
+  return (g.prefix ? `${g.prefix}-` : '') + kebab(field);
 }
 
 function defaultOf(defaults: Record<string, unknown>, name: string): unknown {
@@ -89,7 +89,8 @@ export function addConfigFlags(cmd: Command, owners: readonly string[]): Command
     const fmt = (v: unknown) => (Array.isArray(v) ? v.join(',') : String(v));
     const defaults = uses.length === 1 ? `default ${fmt(uses[0]!.def)}` : uses.map((u) => `${u.owner} ${fmt(u.def)}`).join(', ');
     const scope = owners.filter((o) => o !== 'rm').length > 1 && !flag.startsWith('rm-') ? `[${uses.map((u) => u.owner).join(', ')}] ` : '';
-    const arg = field.type === 'boolean' ? '<true|false>' : field.type === 'number[]' ? '<list>' : field.type === 'choice' ? `<${field.choices!.join('|')}>` : '<n>';
+    const arg =
+      field.type === 'boolean' ? '<true|false>' : field.type === 'number[]' ? '<list>' : field.type === 'choice' ? `<${field.choices!.join('|')}>` : '<n>';
     const option = new Option(`--${flag} ${arg}`, `${scope}${field.doc} (${defaults})`).argParser(parser(`--${flag}`, field));
     cmd.addOption(option);
   }

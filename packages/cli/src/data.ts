@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { Dataset, OrlError } from '@orl/core';
+import { type Dataset, OrlError } from '@orl/core';
 import { readD4rl, readMinari, isDatasetName } from '@orl/d4rl-loader';
 import { SUITE_NAMES, generate, recipe, type GenerateOptions } from '@orl/dataset-suite';
 
@@ -27,7 +27,15 @@ export async function loadDataset(spec: string, options: GenerateOptions & { log
     if (m) return { dataset: m.dataset, source: m.dataDir };
   }
   if (/\.(csv|tsv|parquet|pq|npz)$/i.test(spec)) {
-    throw new OrlError('UNSUPPORTED', `${spec}: a table needs a column mapping first — convert it with \`orl datasets import ${spec} --out data.hdf5 --obs … --act … --reward …\``, { name: spec });
+    throw new OrlError(
+      'UNSUPPORTED',
+      `${spec}: a table needs a column mapping first — convert it with \`orl datasets import ${spec} --out data.hdf5 --obs … --act … --reward …\``,
+      { name: spec },
+    );
   }
-  throw new OrlError('UNKNOWN_NAME', `unknown dataset '${spec}': use a suite name (${SUITE_NAMES.slice(0, 3).join(', ')}, …), a D4RL name (hopper-medium-v2), a Minari id or a path`, { name: spec });
+  throw new OrlError(
+    'UNKNOWN_NAME',
+    `unknown dataset '${spec}': use a suite name (${SUITE_NAMES.slice(0, 3).join(', ')}, …), a D4RL name (hopper-medium-v2), a Minari id or a path`,
+    { name: spec },
+  );
 }

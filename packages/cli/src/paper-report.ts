@@ -32,9 +32,22 @@ function labelBudgetSpec(records: GridRunRecord[]): Record<string, unknown> | nu
   const values = [...points.entries()].map(([k, scores]) => {
     const [dataset, condition, f] = k.split('|');
     const [lo, hi] = bootstrapCI(scores);
-    return { dataset, condition: CONDITION_LABELS[condition as 'labelled' | 'imputed'], labels: Number(f) * 100, score: mean(scores), lo, hi, n: scores.length };
+    return {
+      dataset,
+      condition: CONDITION_LABELS[condition as 'labelled' | 'imputed'],
+      labels: Number(f) * 100,
+      score: mean(scores),
+      lo,
+      hi,
+      n: scores.length,
+    };
   });
-  const color = { field: 'condition', type: 'nominal', scale: { domain: [CONDITION_LABELS.labelled, CONDITION_LABELS.imputed], range: ['#d62728', '#2ca02c'] }, title: null };
+  const color = {
+    field: 'condition',
+    type: 'nominal',
+    scale: { domain: [CONDITION_LABELS.labelled, CONDITION_LABELS.imputed], range: ['#d62728', '#2ca02c'] },
+    title: null,
+  };
   const x = { field: 'labels', type: 'quantitative', scale: { type: 'log' }, title: 'labelled transitions (%)' };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -46,7 +59,10 @@ function labelBudgetSpec(records: GridRunRecord[]): Record<string, unknown> | nu
       width: 300,
       height: 240,
       layer: [
-        { mark: { type: 'errorbar', ticks: true }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: 'D4RL normalized score' }, y2: { field: 'hi' }, color } },
+        {
+          mark: { type: 'errorbar', ticks: true },
+          encoding: { x, y: { field: 'lo', type: 'quantitative', title: 'D4RL normalized score' }, y2: { field: 'hi' }, color },
+        },
         { mark: { type: 'line', point: { filled: true, size: 60 }, strokeWidth: 2.5 }, encoding: { x, y: { field: 'score', type: 'quantitative' }, color } },
       ],
     },
@@ -61,23 +77,38 @@ function labelBudgetSpec(records: GridRunRecord[]): Record<string, unknown> | nu
  */
 export async function renderPaperReport(resultsDir: string, outDir = resultsDir): Promise<{ markdown: string; html: string; table: string }> {
   const records = readResultFiles(resultsDir);
-  if (records.length === 0) throw new OrlError('EMPTY', `no result records under ${join(resultsDir, 'runs')}: run \`orl grid run --results ${resultsDir}\` first`, { path: resultsDir });
+  if (records.length === 0)
+    throw new OrlError('EMPTY', `no result records under ${join(resultsDir, 'runs')}: run \`orl grid run --results ${resultsDir}\` first`, {
+      path: resultsDir,
+    });
   ensureDir(join(outDir, 'plots'));
   const rows = paperRows(records);
   const table = paperMarkdown(rows);
   const agg = aggregateIqm(rows);
-  const aggLines = CONDITIONS.map((c) => (agg[c].runs ? `| ${CONDITION_LABELS[c]} | ${agg[c].iqm.toFixed(1)} | [${agg[c].ci[0].toFixed(1)}, ${agg[c].ci[1].toFixed(1)}] | ${agg[c].runs} |` : `| ${CONDITION_LABELS[c]} | — (no dataset × algorithm has all three conditions yet) | | 0 |`));
-  const aggTable = ['| condition | IQM of all runs | 95% stratified-bootstrap CI | runs |', '|---|---|---|---|', ...aggLines].join('\n') + '\n';
-  writeFileAtomic(join(outDir, 'table.md'), table + '\n' + aggTable);
-  writeFileAtomic(join(outDir, 'summary.json'), JSON.stringify({ rows, aggregate: agg, records: records.length }, null, 1) + '\n');
+  const aggLines = CONDITIONS.map((c) =>
+    agg[c].runs
+      ? `| ${CONDITION_LABELS[c]} | ${agg[c].iqm.toFixed(1)} | [${agg[c].ci[0].toFixed(1)}, ${agg[c].ci[1].toFixed(1)}] | ${agg[c].runs} |`
+      : `| ${CONDITION_LABELS[c]} | — (no dataset × algorithm has all three conditions yet) | | 0 |`,
+  );
+  const aggTable = `${['| condition | IQM of all runs | 95% stratified-bootstrap CI | runs |', '|---|---|---|---|', ...aggLines].join('\n')}\n`;
+  writeFileAtomic(join(outDir, 'table.md'), `${table}\n${aggTable}`);
+  writeFileAtomic(join(outDir, 'summary.json'), `${JSON.stringify({ rows, aggregate: agg, records: records.length }, null, 1)}\n`);
 
   const figures: { title: string; file: string }[] = [];
   const byRow = new Map<string, GridRunRecord[]>();
-  for (const r of records) if (r.cell.condition === 'all' || r.cell.labelFraction === 0.01) byRow.set(`${r.cell.dataset}|${r.cell.algo}`, [...(byRow.get(`${r.cell.dataset}|${r.cell.algo}`) ?? []), r]);
+  for (const r of records)
+    if (r.cell.condition === 'all' || r.cell.labelFraction === 0.01)
+      byRow.set(`${r.cell.dataset}|${r.cell.algo}`, [...(byRow.get(`${r.cell.dataset}|${r.cell.algo}`) ?? []), r]);
   for (const [k, recs] of [...byRow.entries()].sort()) {
     const [dataset, algo] = k.split('|') as [string, string];
     const title = `${dataset} · ${algo === 'td3bc' ? 'TD3+BC' : 'IQL'}`;
-    const f = await renderChart(learningCurveSpec(title, recs.map((r) => r.result)), join(outDir, 'plots', `curve-${safeName(dataset)}-${safeName(algo)}`));
+    const f = await renderChart(
+      learningCurveSpec(
+        title,
+        recs.map((r) => r.result),
+      ),
+      join(outDir, 'plots', `curve-${safeName(dataset)}-${safeName(algo)}`),
+    );
     figures.push({ title, file: relative(outDir, f.svg) });
   }
   const budget = labelBudgetSpec(records);
@@ -89,7 +120,7 @@ export async function renderPaperReport(resultsDir: string, outDir = resultsDir)
   const qualityPath = join(resultsDir, 'imputation.json');
   const quality = existsSync(qualityPath) ? (JSON.parse(readFileSync(qualityPath, 'utf8')) as ImputationQuality[]) : [];
   const qualityTable = quality.length
-    ? ['| dataset | inputs | labelled rows | imputation R² | W₁(imputed, true) | std of true rewards |', '|---|---|---|---|---|---|', ...quality.map((q) => `| ${q.dataset} | ${q.features === 'sa' ? '(s, a)' : "(s, a, s')"} | ${q.labelledRows} | ${q.r2.toFixed(4)} | ${q.wasserstein1.toFixed(4)} | ${q.rewardStd.toFixed(3)} |`)].join('\n') + '\n'
+    ? `${['| dataset | inputs | labelled rows | imputation R² | W₁(imputed, true) | std of true rewards |', '|---|---|---|---|---|---|', ...quality.map((q) => `| ${q.dataset} | ${q.features === 'sa' ? '(s, a)' : "(s, a, s')"} | ${q.labelledRows} | ${q.r2.toFixed(4)} | ${q.wasserstein1.toFixed(4)} | ${q.rewardStd.toFixed(3)} |`)].join('\n')}\n`
     : '';
 
   const intro = `Score of a run: mean D4RL normalized score of its last three evaluations (10 episodes each). Cells: mean over seeds with a 95% percentile-bootstrap CI. Scaled protocol: datasets at 10% of D4RL's size, 1% of rows labelled, 100 000 steps (see README).`;

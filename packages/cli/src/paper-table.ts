@@ -27,7 +27,10 @@ export function iqm(values: readonly number[]): number {
 }
 
 /** Percentile bootstrap confidence interval of `stat` over `values` (seeded; 10 000 resamples). */
-export function bootstrapCI(values: readonly number[], options: { stat?: (v: number[]) => number; level?: number; iterations?: number; seed?: number } = {}): [number, number] {
+export function bootstrapCI(
+  values: readonly number[],
+  options: { stat?: (v: number[]) => number; level?: number; iterations?: number; seed?: number } = {},
+): [number, number] {
   if (values.length === 0) return [NaN, NaN];
   if (values.length === 1) return [values[0]!, values[0]!];
   const stat = options.stat ?? mean;
@@ -103,7 +106,8 @@ export function paperRows(records: readonly GridRunRecord[], labelFraction = 0.0
   return [...rows.values()].sort((a, b) => (a.algo === b.algo ? order(a.dataset).localeCompare(order(b.dataset)) : a.algo === 'td3bc' ? -1 : 1));
 }
 
-const fmt = (c: TableCell | undefined) => (c && c.scores.length ? `${c.mean.toFixed(1)} [${c.ci[0].toFixed(1)}, ${c.ci[1].toFixed(1)}]${c.scores.length < 3 ? ` (n=${c.scores.length})` : ''}` : '—');
+const fmt = (c: TableCell | undefined) =>
+  c?.scores.length ? `${c.mean.toFixed(1)} [${c.ci[0].toFixed(1)}, ${c.ci[1].toFixed(1)}]${c.scores.length < 3 ? ` (n=${c.scores.length})` : ''}` : '—';
 
 /** The headline table: per dataset × algorithm, mean [95% bootstrap CI] over seeds per condition, with CORL's score. */
 export function paperMarkdown(rows: readonly TableRow[]): string {
@@ -113,7 +117,9 @@ export function paperMarkdown(rows: readonly TableRow[]): string {
   ];
   for (const r of rows) {
     const n = Math.max(...CONDITIONS.map((c) => r.conditions[c]?.scores.length ?? 0));
-    lines.push(`| ${r.dataset} | ${r.algo === 'td3bc' ? 'TD3+BC' : 'IQL'} | ${fmt(r.conditions.all)} | ${fmt(r.conditions.labelled)} | ${fmt(r.conditions.imputed)} | ${n} | ${r.corl?.toFixed(1) ?? '—'} |`);
+    lines.push(
+      `| ${r.dataset} | ${r.algo === 'td3bc' ? 'TD3+BC' : 'IQL'} | ${fmt(r.conditions.all)} | ${fmt(r.conditions.labelled)} | ${fmt(r.conditions.imputed)} | ${n} | ${r.corl?.toFixed(1) ?? '—'} |`,
+    );
   }
   // Averages over the rows that have all three conditions (so every average covers the same datasets).
   const complete = rows.filter((r) => CONDITIONS.every((c) => r.conditions[c]?.scores.length));
@@ -121,9 +127,11 @@ export function paperMarkdown(rows: readonly TableRow[]): string {
     const avg = (c: Condition) => mean(complete.map((r) => r.conditions[c]!.mean)).toFixed(1);
     const corl = complete.every((r) => r.corl !== null) ? mean(complete.map((r) => r.corl!)).toFixed(1) : '—';
     lines.push(`| **average (${complete.length} rows)** | | **${avg('all')}** | **${avg('labelled')}** | **${avg('imputed')}** | | ${corl} |`);
-    lines.push(`| paper (Romeo & Bagdanov 2024: 18 rows, D4RL, 1M steps, 5 seeds) | | — | ${PAPER_AVERAGES.labelled} | ${PAPER_AVERAGES.imputed} | 5 | 81.6 / 76.5 (IQL / TD3+BC) |`);
+    lines.push(
+      `| paper (Romeo & Bagdanov 2024: 18 rows, D4RL, 1M steps, 5 seeds) | | — | ${PAPER_AVERAGES.labelled} | ${PAPER_AVERAGES.imputed} | 5 | 81.6 / 76.5 (IQL / TD3+BC) |`,
+    );
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** IQM over every run of each condition, with rliable's stratified-bootstrap 95% CI (tasks = dataset × algorithm). */

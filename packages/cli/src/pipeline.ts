@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Dataset, OrlError, mean, std, toTransitions, inferTask } from '@orl/core';
+import { type Dataset, OrlError, mean, std, toTransitions, inferTask } from '@orl/core';
 import { exportOnnx } from '@orl/onnx';
 import { makeEvaluator } from '@orl/mujoco-env';
 import { readJsonl, type MetricsFormat, type ProgressMode } from '@orl/core/node';
@@ -56,14 +56,21 @@ export interface CellResult {
 }
 
 /** Builds the training data of one condition from the raw dataset (seeded mask; reward model on labelled rows only). */
-export function conditionData(raw: Dataset, spec: Pick<CellSpec, 'condition' | 'seed' | 'labelFraction' | 'rewardModel' | 'algo' | 'backend'>, log: (m: string) => void = () => undefined) {
+export function conditionData(
+  raw: Dataset,
+  spec: Pick<CellSpec, 'condition' | 'seed' | 'labelFraction' | 'rewardModel' | 'algo' | 'backend'>,
+  log: (m: string) => void = () => undefined,
+) {
   const transitions = toTransitions(raw);
   // Data that arrives partly labelled (your own logs: `orl datasets import` with empty reward cells) keeps its labels:
   // the labelled and imputed conditions use them as they are instead of drawing a new mask.
-  const given = transitions.rewardMask && transitions.rewardMask.some((v) => v === 0) ? transitions.rewardMask : undefined;
+  const given = transitions.rewardMask?.some((v) => v === 0) ? transitions.rewardMask : undefined;
   if (given && spec.condition === 'all') {
     const known = given.reduce((a, v) => a + v, 0);
-    throw new OrlError('INVALID_ARGUMENT', `this dataset is partly labelled (${known} of ${given.length} rewards known): train with --condition imputed (the reward model fills the rest) or labelled`);
+    throw new OrlError(
+      'INVALID_ARGUMENT',
+      `this dataset is partly labelled (${known} of ${given.length} rewards known): train with --condition imputed (the reward model fills the rest) or labelled`,
+    );
   }
   if (spec.condition === 'all') {
     return { data: transitions, rows: undefined, rewardScale: spec.algo === 'iql' ? iqlRewardScale(raw.episodeReturns()) : undefined, rm: undefined };
@@ -86,7 +93,9 @@ export function conditionData(raw: Dataset, spec: Pick<CellSpec, 'condition' | '
   const fit = rm.fit(masked.dataset);
   log(`reward model: ${fit.labelledRows} labelled rows, validation R² ${fit.validation?.r2.toFixed(3) ?? 'n/a'} (${fit.seconds.toFixed(1)} s)`);
   const imputed = rm.impute(masked.dataset, masked.trueRewards ? { trueRewards: masked.trueRewards } : {});
-  log(`imputed ${imputed.report.imputedRows} rewards` + (imputed.report.imputationError ? `; error vs true (study only): R² ${imputed.report.imputationError.r2.toFixed(3)}` : ''));
+  log(
+    `imputed ${imputed.report.imputedRows} rewards${imputed.report.imputationError ? `; error vs true (study only): R² ${imputed.report.imputationError.r2.toFixed(3)}` : ''}`,
+  );
   let scale: number | undefined;
   if (spec.algo === 'iql') {
     // Episode returns under the imputed rewards, on the raw rows (true labels where labelled).
@@ -134,7 +143,12 @@ export function runIdentity(raw: Dataset, spec: CellSpec): Record<string, unknow
  * The result of a finished run in `outDir` (same dataset and settings, same step count), or undefined when it must
  * (re)run. Refuses a folder holding another run; `fresh` clears it first.
  */
-export function finishedCell(raw: Dataset, spec: CellSpec, outDir: string, options: { fresh?: boolean; adoptUnrecorded?: boolean } = {}): CellResult | undefined {
+export function finishedCell(
+  raw: Dataset,
+  spec: CellSpec,
+  outDir: string,
+  options: { fresh?: boolean; adoptUnrecorded?: boolean } = {},
+): CellResult | undefined {
   const resultPath = join(outDir, 'result.json');
   const identityPath = join(outDir, 'run.json');
   const identity = runIdentity(raw, spec);
@@ -149,10 +163,18 @@ export function finishedCell(raw: Dataset, spec: CellSpec, outDir: string, optio
       throw new OrlError('CHECKPOINT', `${identityPath} is unreadable: use another output folder, or --fresh to start over`, { path: identityPath });
     }
     if (JSON.stringify(recorded) !== JSON.stringify(identity)) {
-      throw new OrlError('CHECKPOINT', `${outDir} holds a run of another dataset or configuration: use another output folder, or --fresh to start over`, { path: outDir, recorded, now: identity });
+      throw new OrlError('CHECKPOINT', `${outDir} holds a run of another dataset or configuration: use another output folder, or --fresh to start over`, {
+        path: outDir,
+        recorded,
+        now: identity,
+      });
     }
   } else if (!options.adoptUnrecorded && (existsSync(join(outDir, 'checkpoint.orl')) || existsSync(resultPath))) {
-    throw new OrlError('CHECKPOINT', `${outDir} holds a run without a record of its dataset and settings: use another output folder, or --fresh to start over`, { path: outDir });
+    throw new OrlError(
+      'CHECKPOINT',
+      `${outDir} holds a run without a record of its dataset and settings: use another output folder, or --fresh to start over`,
+      { path: outDir },
+    );
   }
   if (existsSync(resultPath)) {
     const r = JSON.parse(readFileSync(resultPath, 'utf8')) as CellResult;
@@ -166,7 +188,13 @@ export function finishedCell(raw: Dataset, spec: CellSpec, outDir: string, optio
  * run of another dataset or configuration is refused (`fresh` clears it); `adoptUnrecorded` accepts a folder from
  * before run.json existed (the grid's folders are named by their config hash, so they cannot hold another run).
  */
-export async function runCell(raw: Dataset, spec: CellSpec, outDir: string, log: (m: string) => void = () => undefined, options: { fresh?: boolean; adoptUnrecorded?: boolean } = {}): Promise<CellResult> {
+export async function runCell(
+  raw: Dataset,
+  spec: CellSpec,
+  outDir: string,
+  log: (m: string) => void = () => undefined,
+  options: { fresh?: boolean; adoptUnrecorded?: boolean } = {},
+): Promise<CellResult> {
   const finished = finishedCell(raw, spec, outDir, options);
   if (finished) return finished;
   const resultPath = join(outDir, 'result.json');
@@ -248,13 +276,15 @@ export function markdownTable(rows: PipelineSummary[]): string {
   ];
   const cell = (x: { mean: number; std: number }) => (Number.isFinite(x.mean) ? `${x.mean.toFixed(1)} ± ${x.std.toFixed(1)}` : '—');
   for (const r of rows) {
-    lines.push(`| ${r.dataset} | ${r.algo === 'td3bc' ? 'TD3+BC' : 'IQL'} | ${cell(r.conditions.all)} | ${cell(r.conditions.labelled)} | ${cell(r.conditions.imputed)} | ${r.steps.toLocaleString('en-US')} × ${r.seeds.length} |`);
+    lines.push(
+      `| ${r.dataset} | ${r.algo === 'td3bc' ? 'TD3+BC' : 'IQL'} | ${cell(r.conditions.all)} | ${cell(r.conditions.labelled)} | ${cell(r.conditions.imputed)} | ${r.steps.toLocaleString('en-US')} × ${r.seeds.length} |`,
+    );
   }
   if (rows.length > 1) {
     const avg = (c: Condition) => mean(rows.map((r) => r.conditions[c].mean));
     lines.push(`| **average** | | ${avg('all').toFixed(1)} | ${avg('labelled').toFixed(1)} | ${avg('imputed').toFixed(1)} | |`);
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** Writes policy.orl (project format, with the task it was trained for) and tfjs/model.json + tfjs/weights.bin. */

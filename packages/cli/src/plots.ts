@@ -5,17 +5,23 @@ import { CONDITION_LABELS } from './pipeline.js';
 /** Learning-curve spec (Vega-Lite): mean normalized score over seeds against steps, one line per condition, ± std band. */
 export function learningCurveSpec(title: string, cells: CellResult[]): Record<string, unknown> {
   const byKey = new Map<string, number[]>();
-  for (const c of cells) for (const p of c.curve) {
-    const k = `${c.condition}|${p.step}`;
-    byKey.set(k, [...(byKey.get(k) ?? []), p.score]);
-  }
+  for (const c of cells)
+    for (const p of c.curve) {
+      const k = `${c.condition}|${p.step}`;
+      byKey.set(k, [...(byKey.get(k) ?? []), p.score]);
+    }
   const values = [...byKey.entries()].map(([k, scores]) => {
     const [condition, step] = k.split('|');
     const m = scores.reduce((a, b) => a + b, 0) / scores.length;
     const s = Math.sqrt(scores.reduce((a, b) => a + (b - m) ** 2, 0) / scores.length);
     return { condition: CONDITION_LABELS[condition as Condition], step: Number(step), score: m, lo: m - s, hi: m + s };
   });
-  const color = { field: 'condition', type: 'nominal', scale: { domain: Object.values(CONDITION_LABELS), range: ['#1f77b4', '#d62728', '#2ca02c'] }, title: null };
+  const color = {
+    field: 'condition',
+    type: 'nominal',
+    scale: { domain: Object.values(CONDITION_LABELS), range: ['#1f77b4', '#d62728', '#2ca02c'] },
+    title: null,
+  };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
@@ -24,7 +30,10 @@ export function learningCurveSpec(title: string, cells: CellResult[]): Record<st
     background: 'white',
     data: { values },
     layer: [
-      { mark: { type: 'area', opacity: 0.15 }, encoding: { x: { field: 'step', type: 'quantitative' }, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color } },
+      {
+        mark: { type: 'area', opacity: 0.15 },
+        encoding: { x: { field: 'step', type: 'quantitative' }, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color },
+      },
       {
         mark: { type: 'line', point: true },
         encoding: {

@@ -59,4 +59,3 @@ ${figures.map((f) => `<figure><img src="${escapeHtml(relative(outDir, f.svg))}" 
   writeFileAtomic(join(outDir, 'report.html'), html);
   return { markdown: join(outDir, 'report.md'), html: join(outDir, 'report.html'), summaries };
 }
-

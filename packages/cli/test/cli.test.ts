@@ -15,7 +15,18 @@ describe('orl pipeline and report', () => {
   it('runs the three conditions end to end and writes results.json, a table, SVG/PNG curves and policies', async () => {
     process.env.ORL_DATASET_DIR = cache;
     const out = mkdtempSync(join(tmpdir(), 'orl-pipeline-'));
-    await pipelineCmd({ dataset: 'hopper-medium', labelFraction: 0.05, algo: 'td3bc', steps: 300, seeds: [0], evalEvery: 150, evalEpisodes: 1, scale: 0.004, out, backend: 'auto' });
+    await pipelineCmd({
+      dataset: 'hopper-medium',
+      labelFraction: 0.05,
+      algo: 'td3bc',
+      steps: 300,
+      seeds: [0],
+      evalEvery: 150,
+      evalEpisodes: 1,
+      scale: 0.004,
+      out,
+      backend: 'auto',
+    });
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(Object.keys(results.conditions)).toEqual(['all', 'labelled', 'imputed']);
     for (const c of results.cells) {
@@ -30,11 +41,24 @@ describe('orl pipeline and report', () => {
     expect(readFileSync(join(out, 'learning-curves.svg'), 'utf8')).toContain('<svg');
     expect(readFileSync(join(out, 'learning-curves.png')).subarray(1, 4).toString()).toBe('PNG');
     const cellDir = join(out, 'hopper-medium', 'td3bc', 'imputed-s0');
-    for (const f of ['policy.orl', 'tfjs/model.json', 'tfjs/weights.bin', 'metrics.jsonl', 'checkpoint.orl', 'result.json']) expect(existsSync(join(cellDir, f))).toBe(true);
+    for (const f of ['policy.orl', 'tfjs/model.json', 'tfjs/weights.bin', 'metrics.jsonl', 'checkpoint.orl', 'result.json'])
+      expect(existsSync(join(cellDir, f))).toBe(true);
 
     // One process after another gives the same runs as parallel worker processes (the default on a multi-core machine).
     const serial = mkdtempSync(join(tmpdir(), 'orl-pipeline-serial-'));
-    await pipelineCmd({ dataset: 'hopper-medium', labelFraction: 0.05, algo: 'td3bc', steps: 300, seeds: [0], evalEvery: 150, evalEpisodes: 1, scale: 0.004, out: serial, backend: 'auto', workers: 1 });
+    await pipelineCmd({
+      dataset: 'hopper-medium',
+      labelFraction: 0.05,
+      algo: 'td3bc',
+      steps: 300,
+      seeds: [0],
+      evalEvery: 150,
+      evalEpisodes: 1,
+      scale: 0.004,
+      out: serial,
+      backend: 'auto',
+      workers: 1,
+    });
     for (const c of ['all', 'labelled', 'imputed']) {
       const a = readFileSync(join(out, 'hopper-medium', 'td3bc', `${c}-s0`, 'policy.orl'));
       expect(readFileSync(join(serial, 'hopper-medium', 'td3bc', `${c}-s0`, 'policy.orl')).equals(a)).toBe(true);
@@ -42,7 +66,18 @@ describe('orl pipeline and report', () => {
 
     // A finished cell is not recomputed.
     const t0 = performance.now();
-    await pipelineCmd({ dataset: 'hopper-medium', labelFraction: 0.05, algo: 'td3bc', steps: 300, seeds: [0], evalEvery: 150, evalEpisodes: 1, scale: 0.004, out, backend: 'auto' });
+    await pipelineCmd({
+      dataset: 'hopper-medium',
+      labelFraction: 0.05,
+      algo: 'td3bc',
+      steps: 300,
+      seeds: [0],
+      evalEvery: 150,
+      evalEpisodes: 1,
+      scale: 0.004,
+      out,
+      backend: 'auto',
+    });
     expect(performance.now() - t0).toBeLessThan(10_000);
 
     const rep = await renderReport(out);
@@ -76,7 +111,25 @@ describe('orl datasets import', () => {
     const dir = mkdtempSync(join(tmpdir(), 'orl-import-'));
     const csv = join(import.meta.dirname, '..', '..', 'data-import', 'test', 'fixtures', 'logged.csv');
     const out = join(dir, 'logged.hdf5');
-    const r = orl('datasets', 'import', csv, '--out', out, '--obs', 'obs_*', '--act', 'act_0,act_1,act_2', '--reward', 'reward', '--terminal', 'done', '--episode', 'episode', '--task', 'hopper');
+    const r = orl(
+      'datasets',
+      'import',
+      csv,
+      '--out',
+      out,
+      '--obs',
+      'obs_*',
+      '--act',
+      'act_0,act_1,act_2',
+      '--reward',
+      'reward',
+      '--terminal',
+      'done',
+      '--episode',
+      'episode',
+      '--task',
+      'hopper',
+    );
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/40 rows, obs 11, act 3, 3 episodes \(1 terminal, 2 cut\), 10 labelled rewards/);
     const inspect = orl('datasets', 'inspect', out, '--json');
@@ -87,11 +140,30 @@ describe('orl datasets import', () => {
     expect(bare.stderr).toMatch(/orl datasets import/);
     // The paper's method on your own partly labelled logs: the given labels are used, the reward model fills the rest.
     const run = join(dir, 'run');
-    const imputed = orl('train', 'td3bc', '--dataset', out, '--out', run, '--condition', 'imputed', '--steps', '20', '--eval-every', '20', '--eval-episodes', '1', '--rm-epochs', '5');
+    const imputed = orl(
+      'train',
+      'td3bc',
+      '--dataset',
+      out,
+      '--out',
+      run,
+      '--condition',
+      'imputed',
+      '--steps',
+      '20',
+      '--eval-every',
+      '20',
+      '--eval-episodes',
+      '1',
+      '--rm-epochs',
+      '5',
+    );
     expect(imputed.status, imputed.stderr).toBe(0);
     expect(imputed.stderr).toMatch(/already partly labelled: 10 of 38 rewards known/);
     expect(JSON.parse(readFileSync(join(run, 'result.json'), 'utf8')).rewardModel.impute.imputedRows).toBe(28);
-    expect(orl('train', 'td3bc', '--dataset', out, '--out', join(dir, 'all'), '--steps', '20').stderr).toMatch(/partly labelled \(10 of 38 rewards known\): train with --condition imputed/);
+    expect(orl('train', 'td3bc', '--dataset', out, '--out', join(dir, 'all'), '--steps', '20').stderr).toMatch(
+      /partly labelled \(10 of 38 rewards known\): train with --condition imputed/,
+    );
     const missing = orl('datasets', 'import', csv, '--out', out, '--obs', 'x_*', '--act', 'act_0');
     expect(missing.stderr).toMatch(/no column matches 'x_\*'/);
   });

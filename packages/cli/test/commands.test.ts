@@ -7,12 +7,30 @@ import { readD4rl } from '@orl/d4rl-loader';
 
 const bin = join(import.meta.dirname, '..', 'src', 'bin.ts');
 const dir = mkdtempSync(join(tmpdir(), 'orl-cmd-'));
-const orl = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', '--conditions=source', bin, ...args], { encoding: 'utf8', env: { ...process.env, ORL_DATASET_DIR: dir } });
+const orl = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', '--conditions=source', bin, ...args], { encoding: 'utf8', env: { ...process.env, ORL_DATASET_DIR: dir } });
 
 describe('orl datasets / impute', () => {
   it('collect writes a D4RL file (and Minari), inspect summarizes it, impute fills the unlabelled rewards', async () => {
     const file = join(dir, 'walker.hdf5');
-    const c = orl('datasets', 'collect', '--task', 'walker2d', '--policy', 'walker2d-sac', '--transitions', '3000', '--noise', '1', '--seed', '2', '--out', file, '--minari', join(dir, 'minari'));
+    const c = orl(
+      'datasets',
+      'collect',
+      '--task',
+      'walker2d',
+      '--policy',
+      'walker2d-sac',
+      '--transitions',
+      '3000',
+      '--noise',
+      '1',
+      '--seed',
+      '2',
+      '--out',
+      file,
+      '--minari',
+      join(dir, 'minari'),
+    );
     expect(c.status, c.stderr).toBe(0);
     expect(c.stdout).toMatch(/wrote .*walker\.hdf5: 3000 transitions/);
     const r = await readD4rl(file);
@@ -40,12 +58,42 @@ describe('orl datasets / impute', () => {
     const file = join(dir, 'hopper-mb.hdf5');
     expect(orl('datasets', 'collect', '--task', 'hopper', '--policy', 'hopper-sac', '--transitions', '2000', '--noise', '1', '--out', file).status).toBe(0);
     const out = join(dir, 'morec-run');
-    const r = orl('train', 'morec', '--dataset', file, '--out', out, '--steps', '40', '--eval-every', '40', '--eval-episodes', '1', '--condition', 'imputed', '--label-fraction', '0.1', '--rollout-starts', '20', '--horizon', '10', '--model-epochs', '5', '--reward-steps', '100', '--policy-penalty', 'mobile');
+    const r = orl(
+      'train',
+      'morec',
+      '--dataset',
+      file,
+      '--out',
+      out,
+      '--steps',
+      '40',
+      '--eval-every',
+      '40',
+      '--eval-episodes',
+      '1',
+      '--condition',
+      'imputed',
+      '--label-fraction',
+      '0.1',
+      '--rollout-starts',
+      '20',
+      '--horizon',
+      '10',
+      '--model-epochs',
+      '5',
+      '--reward-steps',
+      '100',
+      '--policy-penalty',
+      'mobile',
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/imputing \d+ unlabelled rewards/);
     expect(r.stdout).toMatch(/morec on .* mobile penalty\): final normalized score -?\d+\.\d after 40 steps/);
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).toContain('penalty/mobile');
-    const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(metrics.some((m) => m['rollout/r_d'] > 0)).toBe(true);
     const ev = orl('eval', '--policy', join(out, 'policy.orl'), '--task', 'hopper', '--episodes', '1');
     expect(ev.status, ev.stderr).toBe(0);
@@ -96,12 +144,16 @@ describe('run folders remember what they hold', () => {
   it('refuses to continue a run with another dataset or settings, and --fresh starts over', () => {
     const a = join(dir, 'rf-a.hdf5');
     const b = join(dir, 'rf-b.hdf5');
-    for (const [file, seed] of [[a, '1'], [b, '2']] as const) {
+    for (const [file, seed] of [
+      [a, '1'],
+      [b, '2'],
+    ] as const) {
       const c = orl('datasets', 'collect', '--task', 'hopper', '--policy', 'random', '--transitions', '1500', '--seed', seed, '--out', file);
       expect(c.status, c.stderr).toBe(0);
     }
     const out = join(dir, 'rf-run');
-    const train = (file: string, ...extra: string[]) => orl('train', 'td3bc', '--dataset', file, '--out', out, '--steps', '40', '--eval-every', '20', '--eval-episodes', '1', ...extra);
+    const train = (file: string, ...extra: string[]) =>
+      orl('train', 'td3bc', '--dataset', file, '--out', out, '--steps', '40', '--eval-every', '20', '--eval-episodes', '1', ...extra);
     expect(train(a).status).toBe(0);
     const other = train(b);
     expect(other.status).toBe(1);
@@ -135,7 +187,34 @@ describe('config fields as flags, output modes', () => {
     expect(orl('datasets', 'collect', '--task', 'hopper', '--policy', 'random', '--transitions', '1500', '--out', file).status).toBe(0);
     const out = join(dir, 'flags-run');
     // Piped stdout (not a terminal): progress lines, not a bar.
-    const r = orl('train', 'td3bc', '--dataset', file, '--out', out, '--steps', '200', '--eval-every', '100', '--eval-episodes', '1', '--alpha', '0.5', '--hidden', '32,32', '--condition', 'imputed', '--label-fraction', '0.1', '--rm-hidden', '16', '--progress-every', '1', '--metrics', 'csv');
+    const r = orl(
+      'train',
+      'td3bc',
+      '--dataset',
+      file,
+      '--out',
+      out,
+      '--steps',
+      '200',
+      '--eval-every',
+      '100',
+      '--eval-episodes',
+      '1',
+      '--alpha',
+      '0.5',
+      '--hidden',
+      '32,32',
+      '--condition',
+      'imputed',
+      '--label-fraction',
+      '0.1',
+      '--rm-hidden',
+      '16',
+      '--progress-every',
+      '1',
+      '--metrics',
+      'csv',
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^\[train\] td3bc imputed s0 step 0\/200 \(0\.0%\) · started$/m);
     expect(r.stdout).toMatch(/^\[train\] td3bc imputed s0 step 200\/200 \(100\.0%\) · \d+ steps\/s · took .* · eval -?\d+\.\d @ 200$/m);
@@ -157,17 +236,50 @@ describe('config fields as flags, output modes', () => {
     expect(est.starts).toBeGreaterThan(1);
     const walker = join(dir, 'ope-walker.hdf5');
     expect(orl('datasets', 'collect', '--task', 'walker2d', '--policy', 'random', '--transitions', '50', '--out', walker).status).toBe(0);
-    expect(orl('ope', '--policy', join(out, 'policy.orl'), '--dataset', walker).stderr).toMatch(/the policy maps 11 → 3 values; the dataset has 17 observations and 6 actions \[SHAPE_MISMATCH\]/);
+    expect(orl('ope', '--policy', join(out, 'policy.orl'), '--dataset', walker).stderr).toMatch(
+      /the policy maps 11 → 3 values; the dataset has 17 observations and 6 actions \[SHAPE_MISMATCH\]/,
+    );
     const wrong = orl('train', 'td3bc', '--dataset', file, '--out', join(dir, 'x'), '--expectile', '0.9');
     expect(wrong.stderr).toMatch(/--expectile belongs to iql; td3bc has no such setting \[INVALID_ARGUMENT\]/);
     expect(orl('train', 'iql', '--dataset', file, '--out', join(dir, 'x'), '--alpha', 'abc').stderr).toMatch(/--alpha must be a number/);
     // --json: JSON lines only on stdout, ending with the result; --quiet: only the summary line.
-    const json = orl('train', 'td3bc', '--dataset', file, '--out', join(dir, 'json-run'), '--steps', '100', '--eval-every', '50', '--eval-episodes', '1', '--json');
-    const events = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; finalScore?: number });
+    const json = orl(
+      'train',
+      'td3bc',
+      '--dataset',
+      file,
+      '--out',
+      join(dir, 'json-run'),
+      '--steps',
+      '100',
+      '--eval-every',
+      '50',
+      '--eval-episodes',
+      '1',
+      '--json',
+    );
+    const events = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; finalScore?: number });
     expect(events[0]!.event).toBe('start');
     expect(events.at(-1)).toMatchObject({ event: 'result', steps: 100 });
     expect(events.filter((e) => e.event === 'eval')).toHaveLength(2);
-    const quiet = orl('train', 'td3bc', '--dataset', file, '--out', join(dir, 'quiet-run'), '--steps', '50', '--eval-every', '50', '--eval-episodes', '1', '--quiet');
+    const quiet = orl(
+      'train',
+      'td3bc',
+      '--dataset',
+      file,
+      '--out',
+      join(dir, 'quiet-run'),
+      '--steps',
+      '50',
+      '--eval-every',
+      '50',
+      '--eval-episodes',
+      '1',
+      '--quiet',
+    );
     expect(quiet.stdout.trim().split('\n')).toHaveLength(1);
     expect(quiet.stderr).toBe('');
   }, 180_000);
@@ -184,7 +296,11 @@ describe('file-system failures are one typed line naming the path', () => {
   it.each([
     ['an output under a file', () => join(dir, 'plain-file', 'x.hdf5'), /cannot create the folder .*plain-file: .*is a file, not a folder \[IO\]/],
     ['an output that is a folder', () => dir, /cannot write .*: it is a folder \[IO\]/],
-    ['a folder that cannot be created (under /proc: a recursive mkdir would spin)', () => '/proc/orl-test/x.hdf5', /cannot create the folder \/proc\/orl-test: .* \[IO\]/],
+    [
+      'a folder that cannot be created (under /proc: a recursive mkdir would spin)',
+      () => '/proc/orl-test/x.hdf5',
+      /cannot create the folder \/proc\/orl-test: .* \[IO\]/,
+    ],
   ])('%s', (_name, out, message) => {
     writeFileSync(join(dir, 'plain-file'), 'x');
     const t0 = performance.now();

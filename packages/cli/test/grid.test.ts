@@ -17,15 +17,47 @@ const tmp = (p: string) => {
 };
 
 function orl(args: string[], env: Record<string, string> = {}) {
-  const proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', bin, ...args], { env: { ...process.env, ORL_DATASET_DIR: cache, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', bin, ...args], {
+    env: { ...process.env, ORL_DATASET_DIR: cache, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   proc.stdout.on('data', (d) => (out += d));
   proc.stderr.on('data', (d) => (out += d));
   return { proc, output: () => out, exited: new Promise<number | null>((r) => proc.on('exit', (c) => r(c))) };
 }
 
-const spec = ['--preset', 'custom', '--datasets', 'hopper-medium', '--algos', 'td3bc', '--conditions', 'all,labelled,imputed', '--seeds', '0', '--steps', '900', '--eval-every', '300', '--eval-episodes', '1', '--scale', '0.004'];
-const cells = gridCells({ preset: 'custom', datasets: ['hopper-medium'], algos: ['td3bc'], conditions: ['all', 'labelled', 'imputed'], seeds: [0], steps: 900, evalEvery: 300, evalEpisodes: 1, scale: 0.004 });
+const spec = [
+  '--preset',
+  'custom',
+  '--datasets',
+  'hopper-medium',
+  '--algos',
+  'td3bc',
+  '--conditions',
+  'all,labelled,imputed',
+  '--seeds',
+  '0',
+  '--steps',
+  '900',
+  '--eval-every',
+  '300',
+  '--eval-episodes',
+  '1',
+  '--scale',
+  '0.004',
+];
+const cells = gridCells({
+  preset: 'custom',
+  datasets: ['hopper-medium'],
+  algos: ['td3bc'],
+  conditions: ['all', 'labelled', 'imputed'],
+  seeds: [0],
+  steps: 900,
+  evalEvery: 300,
+  evalEpisodes: 1,
+  scale: 0.004,
+});
 
 describe('orl grid on the embedded PostgreSQL', () => {
   it('a worker killed mid-cell: its cell resumes from its checkpoint elsewhere, every cell finishes once, policies equal a one-process run', async () => {
@@ -41,7 +73,9 @@ describe('orl grid on the embedded PostgreSQL', () => {
       const client = new pg.Client({ connectionString: `postgres://${c.user}:${encodeURIComponent(c.password)}@127.0.0.1:${c.port}/postgres` });
       try {
         await client.connect();
-        const r = await client.query(`SELECT key, lease_owner, artifact_dir FROM orl_grid.cells WHERE grid = 't' AND status = 'running' AND artifact_dir IS NOT NULL`);
+        const r = await client.query(
+          `SELECT key, lease_owner, artifact_dir FROM orl_grid.cells WHERE grid = 't' AND status = 'running' AND artifact_dir IS NOT NULL`,
+        );
         for (const row of r.rows) {
           if (existsSync(join(row.artifact_dir, 'checkpoint.orl'))) {
             process.kill(Number(String(row.lease_owner).split(':').pop()), 'SIGKILL');
@@ -92,7 +126,11 @@ describe('orl grid on the embedded PostgreSQL', () => {
     expect(r1.stderr).toMatch(/empty item/);
     const r2 = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=source', bin, 'grid', 'run', '--steps', '0'], { encoding: 'utf8' });
     expect(r2.stderr).toMatch(/steps must be at least 1/);
-    const r3 = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=source', bin, 'grid', 'status', '--db', 'postgres://orl:hunter2@127.0.0.1:1/postgres'], { encoding: 'utf8' });
+    const r3 = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--conditions=source', bin, 'grid', 'status', '--db', 'postgres://orl:hunter2@127.0.0.1:1/postgres'],
+      { encoding: 'utf8' },
+    );
     expect(r3.status).toBe(1);
     expect(r3.stderr.trim().split('\n')).toHaveLength(1);
     expect(r3.stderr).toMatch(/cannot reach the grid database at 127\.0\.0\.1:1\/postgres.*\[DATABASE\]/);

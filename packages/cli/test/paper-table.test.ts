@@ -13,7 +13,21 @@ function record(cell: GridCell, score: number): GridRunRecord {
     hash: cellHash(cell),
     cell,
     score,
-    result: { algo: cell.algo, condition: cell.condition, seed: cell.seed, task: 'hopper', steps: cell.steps, trainedRows: 100, curve: [{ step: 1, score }, { step: 2, score }], finalScore: score, lastThreeMean: score, seconds: 1 },
+    result: {
+      algo: cell.algo,
+      condition: cell.condition,
+      seed: cell.seed,
+      task: 'hopper',
+      steps: cell.steps,
+      trainedRows: 100,
+      curve: [
+        { step: 1, score },
+        { step: 2, score },
+      ],
+      finalScore: score,
+      lastThreeMean: score,
+      seconds: 1,
+    },
     machine: { cpu: 'test', backend: 'js', threads: 1 },
     finishedAt: '2026-12-01T00:00:00Z',
   };
@@ -36,13 +50,21 @@ describe('paper-table statistics', () => {
     const [lo2, hi2] = bootstrapCI(big);
     expect(hi2 - lo2).toBeLessThan(hi - lo);
     expect(bootstrapCI(small, { seed: 3 })).toEqual(bootstrapCI(small, { seed: 3 }));
-    const s = stratifiedIqmCI([[1, 2, 3], [10, 11, 12]]);
+    const s = stratifiedIqmCI([
+      [1, 2, 3],
+      [10, 11, 12],
+    ]);
     expect(s.ci[0]).toBeLessThanOrEqual(s.iqm);
     expect(s.ci[1]).toBeGreaterThanOrEqual(s.iqm);
   });
 
   it('groups records into dataset × algorithm rows with CORL references and a complete-row average', () => {
-    const cells = expandGrid({ datasets: ['hopper-medium', 'walker2d-medium'], algos: ['td3bc'], conditions: ['all', 'labelled', 'imputed'], seeds: [0, 1, 2] });
+    const cells = expandGrid({
+      datasets: ['hopper-medium', 'walker2d-medium'],
+      algos: ['td3bc'],
+      conditions: ['all', 'labelled', 'imputed'],
+      seeds: [0, 1, 2],
+    });
     const score = (c: GridCell) => ({ all: 60, labelled: 10, imputed: 55 })[c.condition] + c.seed;
     const rows = paperRows(cells.map((c) => record(c, score(c))));
     expect(rows.map((r) => r.dataset)).toEqual(['hopper-medium', 'walker2d-medium']);
@@ -60,7 +82,13 @@ describe('paper report', () => {
   it('escapes hostile names and keeps every output file inside the report folder', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'orl-paper-report-'));
     const evil = '../../<script>alert(1)</script>';
-    const cells = expandGrid({ datasets: [evil, 'hopper-medium'], algos: ['td3bc'], conditions: ['all', 'labelled', 'imputed'], seeds: [0], labelFractions: [0.01, 0.1] });
+    const cells = expandGrid({
+      datasets: [evil, 'hopper-medium'],
+      algos: ['td3bc'],
+      conditions: ['all', 'labelled', 'imputed'],
+      seeds: [0],
+      labelFractions: [0.01, 0.1],
+    });
     for (const c of cells) {
       const path = join(dir, 'runs', `${cellKey(c)}.json`);
       mkdirSync(join(path, '..'), { recursive: true });

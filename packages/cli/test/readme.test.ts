@@ -16,9 +16,13 @@ describe('package READMEs', () => {
     expect(installLine(dir)).toMatch(new RegExp(`^npm i ${name.replace('/', '\\/')}\\b`));
   });
 
-  it.each(blocks.map((b) => [`${b.pkg} block ${b.index + 1}`, b] as const))('%s runs as written', (_label, block) => {
-    if (block.skip) return console.log(`${_label}: not run (${block.skip})`);
-    const r = runBlock(scratch, block);
-    expect(r.status, r.output.slice(-3000)).toBe(0);
-  }, 600_000);
+  it.each(blocks.map((b) => [`${b.pkg} block ${b.index + 1}`, b] as const))(
+    '%s runs as written',
+    (_label, block) => {
+      if (block.skip) return console.log(`${_label}: not run (${block.skip})`);
+      const r = runBlock(scratch, block);
+      expect(r.status, r.output.slice(-3000)).toBe(0);
+    },
+    600_000,
+  );
 });

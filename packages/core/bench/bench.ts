@@ -38,7 +38,9 @@ const results = {
   normalize_batches_per_s: rate(() => norm.normalize(batch.observations, out)),
 };
 console.log(`\n@orl/core benchmark`);
-console.log(`RNG normals/s ${(results.rng_normals_per_s / 1e6).toFixed(1)} M | sample 256 rows from 1M: ${results.batches_per_s.toFixed(0)} batches/s | normalize 256×11: ${results.normalize_batches_per_s.toFixed(0)}/s`);
+console.log(
+  `RNG normals/s ${(results.rng_normals_per_s / 1e6).toFixed(1)} M | sample 256 rows from 1M: ${results.batches_per_s.toFixed(0)} batches/s | normalize 256×11: ${results.normalize_batches_per_s.toFixed(0)}/s`,
+);
 const root = join(import.meta.dirname, '..', '..', '..');
 mkdirSync(join(root, 'bench-results'), { recursive: true });
 writeFileSync(join(root, 'bench-results', 'core.json'), JSON.stringify({ date: new Date().toISOString(), ...results }, null, 2));

@@ -76,7 +76,13 @@ export class Dataset implements DatasetColumns {
     if (n === 0) throw new DatasetError('EMPTY', 'rewards', undefined, 'dataset has no rows');
     const checkLen = (field: string, len: number, width: number): void => {
       if (len !== n * width) {
-        throw new DatasetError('SHAPE_MISMATCH', field, undefined, `expected ${n} rows x ${width} = ${n * width} values, got ${len}` + (len % width === 0 ? ` (${len / width} rows)` : ''), { expected: n * width, actual: len });
+        throw new DatasetError(
+          'SHAPE_MISMATCH',
+          field,
+          undefined,
+          `expected ${n} rows x ${width} = ${n * width} values, got ${len}${len % width === 0 ? ` (${len / width} rows)` : ''}`,
+          { expected: n * width, actual: len },
+        );
       }
     };
     checkLen('observations', this.observations.length, obsDim);
@@ -96,7 +102,7 @@ export class Dataset implements DatasetColumns {
     for (let i = 0; i < n; i++) {
       const r = this.rewards[i]!;
       if (!Number.isFinite(r) && (mask === undefined || mask[i] === 1)) {
-        throw new DatasetError('NON_FINITE', 'rewards', i, `reward is ${r}` + (mask ? ' on a labelled row' : ''));
+        throw new DatasetError('NON_FINITE', 'rewards', i, `reward is ${r}${mask ? ' on a labelled row' : ''}`);
       }
     }
     return this;

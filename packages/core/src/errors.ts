@@ -40,13 +40,7 @@ export class DatasetError extends OrlError {
   readonly field: string;
   readonly row: number | undefined;
 
-  constructor(
-    code: OrlErrorCode,
-    field: string,
-    row: number | undefined,
-    message: string,
-    details: Record<string, unknown> = {},
-  ) {
+  constructor(code: OrlErrorCode, field: string, row: number | undefined, message: string, details: Record<string, unknown> = {}) {
     super(code, `${field}${row === undefined ? '' : `[row ${row}]`}: ${message}`, { field, row, ...details });
     this.field = field;
     this.row = row;

@@ -19,7 +19,8 @@ export class StateNormalizer {
   /** Statistics over `rows` rows of width `dim` (accumulated in float64). */
   static fit(values: Float32Array, dim: number, eps = 1e-3): StateNormalizer {
     const n = values.length / dim;
-    if (!Number.isInteger(n) || n === 0) throw new OrlError('INVALID_ARGUMENT', `normalizer: ${values.length} values is not a whole number (>0) of rows of ${dim}`);
+    if (!Number.isInteger(n) || n === 0)
+      throw new OrlError('INVALID_ARGUMENT', `normalizer: ${values.length} values is not a whole number (>0) of rows of ${dim}`);
     const sum = new Float64Array(dim);
     for (let i = 0; i < values.length; i++) sum[i % dim]! += values[i]!;
     const mean = new Float64Array(dim);
@@ -69,7 +70,8 @@ export class StateNormalizer {
     if (!j || typeof j !== 'object' || !isList(j.mean) || !isList(j.std)) throw new OrlError('FORMAT', 'normalizer: mean and std must be arrays');
     const mean = Float32Array.from(j.mean);
     const std = Float32Array.from(j.std);
-    if (!mean.every(Number.isFinite) || !std.every((x) => Number.isFinite(x) && x >= 0)) throw new OrlError('NON_FINITE', 'normalizer: mean/std must be finite (std ≥ 0)');
+    if (!mean.every(Number.isFinite) || !std.every((x) => Number.isFinite(x) && x >= 0))
+      throw new OrlError('NON_FINITE', 'normalizer: mean/std must be finite (std ≥ 0)');
     if (!(typeof j.eps === 'number' && Number.isFinite(j.eps) && j.eps >= 0)) throw new OrlError('FORMAT', `normalizer: bad eps ${String(j.eps)}`);
     return new StateNormalizer(mean, std, j.eps);
   }

@@ -1,4 +1,4 @@
-import { Dataset, toTransitions } from './dataset.js';
+import { type Dataset, toTransitions } from './dataset.js';
 import { OrlError } from './errors.js';
 import { StateNormalizer } from './normalizer.js';
 import { taskOf } from './scores.js';
@@ -14,7 +14,9 @@ export function prepareOffline(dataset: Dataset, rows?: Uint32Array): { data: Da
     const i = rows ? rows[k]! : k;
     if (i >= data.size) throw new OrlError('INVALID_ARGUMENT', `row ${i} is out of range (${data.size} transitions)`);
     if (!Number.isFinite(data.rewards[i]!)) {
-      throw new OrlError('INVALID_DATASET', `row ${i} has no reward (unlabelled): impute rewards first, or train on the labelled rows only (rows option)`, { row: i });
+      throw new OrlError('INVALID_DATASET', `row ${i} has no reward (unlabelled): impute rewards first, or train on the labelled rows only (rows option)`, {
+        row: i,
+      });
     }
   }
   return { data, normalizer: StateNormalizer.fit(data.observations, data.obsDim, 1e-3) };

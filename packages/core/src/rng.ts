@@ -142,7 +142,7 @@ export class Rng {
   }
 
   setState(state: RngState): void {
-    if (!state || state.kind !== 'xoshiro128ss' || !Array.isArray(state.s) || state.s.length !== 4) {
+    if (state?.kind !== 'xoshiro128ss' || !Array.isArray(state.s) || state.s.length !== 4) {
       throw new OrlError('INVALID_ARGUMENT', 'not an Rng state (expected {kind: "xoshiro128ss", s: [4 x uint32]})');
     }
     const [a, b, c, d] = state.s;

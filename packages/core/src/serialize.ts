@@ -103,7 +103,8 @@ export function decodeState(bytes: Uint8Array, source = 'state'): StateDict {
     const d = t as { dtype?: unknown; byteOffset?: unknown; length?: unknown };
     if (d === null || typeof d !== 'object') return fail(`tensor ${i} is not an object`);
     if (typeof d.dtype !== 'string' || !Object.hasOwn(DTYPES, d.dtype)) return fail(`tensor ${i} has unknown dtype '${String(d.dtype).slice(0, 20)}'`);
-    if (!Number.isSafeInteger(d.byteOffset) || (d.byteOffset as number) < 0 || (d.byteOffset as number) % 8 !== 0) return fail(`tensor ${i} has a bad byte offset`);
+    if (!Number.isSafeInteger(d.byteOffset) || (d.byteOffset as number) < 0 || (d.byteOffset as number) % 8 !== 0)
+      return fail(`tensor ${i} has a bad byte offset`);
     if (!Number.isSafeInteger(d.length) || (d.length as number) < 0) return fail(`tensor ${i} has a bad length`);
     const ctor = DTYPES[d.dtype as DType];
     const start = dataStart + (d.byteOffset as number);
@@ -149,6 +150,7 @@ export function stateTensor<T extends TypedArray>(state: StateDict, key: string,
   const v = state[key];
   if (!(v instanceof (ctor as unknown as Function))) throw new OrlError('FORMAT', `state key '${key}' is missing or not a ${ctor.name}`, { key });
   const t = v as T;
-  if (length !== undefined && t.length !== length) throw new OrlError('SHAPE_MISMATCH', `state key '${key}' has ${t.length} values, expected ${length}`, { key });
+  if (length !== undefined && t.length !== length)
+    throw new OrlError('SHAPE_MISMATCH', `state key '${key}' has ${t.length} values, expected ${length}`, { key });
   return t;
 }

@@ -15,7 +15,7 @@ describe.runIf(built)('built entry points share one OrlError class', () => {
     const script = `${load}
       let err; try { node.loadState('/nonexistent/checkpoint.orl'); } catch (e) { err = e; }
       console.log(JSON.stringify({ instance: err instanceof main.OrlError, typed: main.isOrlError(err, 'NOT_FOUND'), code: err?.code }));`;
-    const r = spawnSync(process.execPath, ['--input-type=' + (ext === '.mjs' ? 'module' : 'commonjs'), '-e', script], { cwd: pkg, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [`--input-type=${ext === '.mjs' ? 'module' : 'commonjs'}`, '-e', script], { cwd: pkg, encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toEqual({ instance: true, typed: true, code: 'NOT_FOUND' });
   });

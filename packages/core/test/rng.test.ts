@@ -26,7 +26,9 @@ describe('Rng', () => {
   it('has the right moments for float and normal', () => {
     const r = new Rng(1);
     const n = 200_000;
-    let su = 0, sn = 0, sn2 = 0;
+    let su = 0,
+      sn = 0,
+      sn2 = 0;
     for (let i = 0; i < n; i++) {
       su += r.float();
       const z = r.normal();
@@ -99,7 +101,13 @@ describe('UniformSampler', () => {
     const b = new UniformSampler(data, 64, 1, { rows }).sample();
     expect(new Set(b.indices)).toEqual(new Set([3, 7]));
     const raw = new Dataset(
-      { observations: new Float32Array(4), actions: new Float32Array(2), rewards: new Float32Array(2), terminals: new Uint8Array(2), timeouts: new Uint8Array(2) },
+      {
+        observations: new Float32Array(4),
+        actions: new Float32Array(2),
+        rewards: new Float32Array(2),
+        terminals: new Uint8Array(2),
+        timeouts: new Uint8Array(2),
+      },
       { obsDim: 2, actDim: 1 },
     );
     expect(() => new UniformSampler(raw, 4)).toThrow(expect.objectContaining({ code: 'INVALID_DATASET', field: 'nextObservations' }));

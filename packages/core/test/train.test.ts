@@ -16,7 +16,8 @@ class ToyAgent implements Agent {
     let loss = 0;
     const g = new Float32Array(2);
     for (let k = 0; k < b.size; k++) {
-      const x0 = b.observations[k * 2]!, x1 = b.observations[k * 2 + 1]!;
+      const x0 = b.observations[k * 2]!,
+        x1 = b.observations[k * 2 + 1]!;
       const err = this.w[0]! * x0 + this.w[1]! * x1 - b.rewards[k]!;
       loss += err * err;
       g[0]! += err * x0;
@@ -46,7 +47,12 @@ function toyData(): Dataset {
   const obs = rng.fillNormal(new Float32Array(n * 2)) as Float32Array;
   const rewards = new Float32Array(n);
   for (let i = 0; i < n; i++) rewards[i] = 2 * obs[i * 2]! - 3 * obs[i * 2 + 1]!;
-  return toTransitions(new Dataset({ observations: obs, actions: new Float32Array(n), rewards, terminals: new Uint8Array(n), timeouts: new Uint8Array(n) }, { obsDim: 2, actDim: 1 }));
+  return toTransitions(
+    new Dataset(
+      { observations: obs, actions: new Float32Array(n), rewards, terminals: new Uint8Array(n), timeouts: new Uint8Array(n) },
+      { obsDim: 2, actDim: 1 },
+    ),
+  );
 }
 
 const dirs: string[] = [];
@@ -98,7 +104,15 @@ describe('trainLoop', () => {
     const first = new ToyAgent();
     const ac = new AbortController();
     first.onUpdate = (s) => s === 137 && ac.abort();
-    const r1 = await trainLoop({ agent: first, sampler: new UniformSampler(data, 32, 5), steps: 300, outDir: out, logEvery: 50, progress: false, signal: ac.signal });
+    const r1 = await trainLoop({
+      agent: first,
+      sampler: new UniformSampler(data, 32, 5),
+      steps: 300,
+      outDir: out,
+      logEvery: 50,
+      progress: false,
+      signal: ac.signal,
+    });
     expect(r1).toMatchObject({ step: 137, stopped: true });
 
     const second = new ToyAgent(); // fresh process: new objects, state only from disk
@@ -115,14 +129,24 @@ describe('trainLoop', () => {
     const out = tmp();
     const data = toyData();
     await trainLoop({ agent: new ToyAgent(), sampler: new UniformSampler(data, 8, 1), steps: 10, outDir: out, progress: false, runInfo: { lr: 1 } });
-    await expect(trainLoop({ agent: new ToyAgent(), sampler: new UniformSampler(data, 8, 1), steps: 20, outDir: out, progress: false, runInfo: { lr: 2 } })).rejects.toMatchObject({ code: 'CHECKPOINT' });
+    await expect(
+      trainLoop({ agent: new ToyAgent(), sampler: new UniformSampler(data, 8, 1), steps: 20, outDir: out, progress: false, runInfo: { lr: 2 } }),
+    ).rejects.toMatchObject({ code: 'CHECKPOINT' });
   });
 
   it('survives what a killed process leaves: a torn metrics line, temp files, a final checkpoint without its result', async () => {
     const data = toyData();
     const out = tmp();
     const evals: number[] = [];
-    const opts = () => ({ sampler: new UniformSampler(data, 8, 1), steps: 200, outDir: out, logEvery: 50, evalEvery: 100, progress: false as const, evaluate: (s: number) => (evals.push(s), { 'eval/return': s }) });
+    const opts = () => ({
+      sampler: new UniformSampler(data, 8, 1),
+      steps: 200,
+      outDir: out,
+      logEvery: 50,
+      evalEvery: 100,
+      progress: false as const,
+      evaluate: (s: number) => (evals.push(s), { 'eval/return': s }),
+    });
     await trainLoop({ agent: new ToyAgent(), ...opts() });
     expect(evals).toEqual([100, 200]);
     // The process died after its final checkpoint, mid-way through appending a line and an atomic write.
@@ -156,7 +180,9 @@ describe('trainLoop', () => {
     const agent = new ToyAgent();
     const update = agent.update.bind(agent);
     agent.update = (b) => ({ ...update(b), 'loss/critic': agent.steps >= 150 ? 1e75 : 1 });
-    const err = await trainLoop({ agent, sampler: new UniformSampler(data, 8, 1), steps: 300, outDir: out, checkpointEvery: 100, progress: false }).catch((e: unknown) => e);
+    const err = await trainLoop({ agent, sampler: new UniformSampler(data, 8, 1), steps: 300, outDir: out, checkpointEvery: 100, progress: false }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ code: 'NON_FINITE', details: { step: 150, metric: 'loss/critic' } });
     const nan = new ToyAgent();
     nan.update = () => ({ 'loss/mse': NaN });
@@ -175,16 +201,40 @@ describe('metric sinks and progress', () => {
     const agent = new ToyAgent();
     agent.onUpdate = (s) => s === 130 && ac.abort();
     const evaluate = (step: number) => ({ 'eval/return': step / 10 });
-    await trainLoop({ agent, sampler: new UniformSampler(data, 32, 5), steps: 200, outDir: out, logEvery: 25, evalEvery: 50, evaluate, metrics: ['csv'], progress: false, signal: ac.signal });
+    await trainLoop({
+      agent,
+      sampler: new UniformSampler(data, 32, 5),
+      steps: 200,
+      outDir: out,
+      logEvery: 25,
+      evalEvery: 50,
+      evaluate,
+      metrics: ['csv'],
+      progress: false,
+      signal: ac.signal,
+    });
     const mem = new MemoryMetrics();
-    await trainLoop({ agent: new ToyAgent(), sampler: new UniformSampler(data, 32, 5), steps: 200, outDir: out, logEvery: 25, evalEvery: 50, evaluate, metrics: ['csv'], sinks: [mem], progress: false });
+    await trainLoop({
+      agent: new ToyAgent(),
+      sampler: new UniformSampler(data, 32, 5),
+      steps: 200,
+      outDir: out,
+      logEvery: 25,
+      evalEvery: 50,
+      evaluate,
+      metrics: ['csv'],
+      sinks: [mem],
+      progress: false,
+    });
     const jsonl = readJsonl(join(out, METRICS_FILE));
     const csv = readCsvMetrics(join(out, METRICS_CSV_FILE));
     expect(csv).toEqual(jsonl.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Number(String(v))]))));
     expect(csv.filter((r) => r['eval/return'] !== undefined).map((r) => r.step)).toEqual([50, 100, 150, 200]);
     expect(csv.map((r) => r.step).filter((s) => s === 125)).toHaveLength(1); // the interrupted run's records after its checkpoint are gone
     expect(mem.records.at(-1)).toEqual({ step: 200, 'eval/return': 20 });
-    await expect(trainLoop({ agent: new ToyAgent(), sampler: new UniformSampler(data, 32, 5), steps: 10, outDir: tmp(), metrics: ['xml' as never], progress: false })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(
+      trainLoop({ agent: new ToyAgent(), sampler: new UniformSampler(data, 32, 5), steps: 10, outDir: tmp(), metrics: ['xml' as never], progress: false }),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
   it("'lines' and 'json' progress: a line per interval with step, rate, ETA and the last evaluation", async () => {

@@ -42,7 +42,10 @@ export function resolveD4rlPath(pathOrName: string, cacheDir = d4rlCacheDir()): 
   if (isDatasetName(pathOrName)) {
     const p = resolveD4rlName(pathOrName, cacheDir);
     if (!existsSync(p)) {
-      throw new OrlError('NOT_FOUND', `dataset '${pathOrName}' is not in ${cacheDir}: download ${d4rlUrl(pathOrName)} there, or set $D4RL_DATASET_DIR`, { name: pathOrName, path: p });
+      throw new OrlError('NOT_FOUND', `dataset '${pathOrName}' is not in ${cacheDir}: download ${d4rlUrl(pathOrName)} there, or set $D4RL_DATASET_DIR`, {
+        name: pathOrName,
+        path: p,
+      });
     }
     return p;
   }
@@ -144,7 +147,11 @@ function planLoad(f: H5File, path: string, options: ReadOptions): void {
   const maxBytes = options.maxBytes ?? 16 * 2 ** 30;
   const tooLarge = (key: string, sh: { rows: number; elements: number }, bpe: number) => {
     if (sh.elements * bpe > maxBytes || !Number.isSafeInteger(sh.elements)) {
-      throw new OrlError('TOO_LARGE', `${path}: '${key}' declares ${sh.rows} rows (${((sh.elements * bpe) / 2 ** 30).toFixed(1)} GiB), over the ${(maxBytes / 2 ** 30).toFixed(1)} GiB limit`, { file: path, key, rows: sh.rows });
+      throw new OrlError(
+        'TOO_LARGE',
+        `${path}: '${key}' declares ${sh.rows} rows (${((sh.elements * bpe) / 2 ** 30).toFixed(1)} GiB), over the ${(maxBytes / 2 ** 30).toFixed(1)} GiB limit`,
+        { file: path, key, rows: sh.rows },
+      );
     }
   };
   const obs = shapeOf('observations');
@@ -155,7 +162,13 @@ function planLoad(f: H5File, path: string, options: ReadOptions): void {
     const sh = shapeOf(key);
     if (!sh) return;
     tooLarge(key, sh, bytesPerElement);
-    if (rowIndexed && sh.rows !== obs.rows) throw new OrlError('SHAPE_MISMATCH', `${path}: '${key}' declares ${sh.rows} rows, 'observations' ${obs.rows}`, { file: path, key, rows: sh.rows, expected: obs.rows });
+    if (rowIndexed && sh.rows !== obs.rows)
+      throw new OrlError('SHAPE_MISMATCH', `${path}: '${key}' declares ${sh.rows} rows, 'observations' ${obs.rows}`, {
+        file: path,
+        key,
+        rows: sh.rows,
+        expected: obs.rows,
+      });
     bytes += sh.elements * bytesPerElement;
   };
   for (const k of ['observations', 'actions', 'rewards', 'next_observations']) add(k, 4, true);
@@ -172,7 +185,11 @@ function planLoad(f: H5File, path: string, options: ReadOptions): void {
   if (options.infos !== false) walk('infos', true, 0);
   if (options.metadata !== false) walk('metadata', false, 0);
   if (!Number.isSafeInteger(bytes) || bytes > budget) {
-    throw new OrlError('TOO_LARGE', `${path}: loading it would take ${(bytes / 2 ** 30).toFixed(2)} GiB, over the ${(budget / 2 ** 30).toFixed(2)} GiB budget (ReadOptions.memoryBudget)`, { file: path, bytes, budget });
+    throw new OrlError(
+      'TOO_LARGE',
+      `${path}: loading it would take ${(bytes / 2 ** 30).toFixed(2)} GiB, over the ${(budget / 2 ** 30).toFixed(2)} GiB budget (ReadOptions.memoryBudget)`,
+      { file: path, bytes, budget },
+    );
   }
 }
 

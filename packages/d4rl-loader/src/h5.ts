@@ -57,13 +57,20 @@ function guardFilesystem(M: H5Internals): void {
 /** Throws UNSAFE_PATH when HDF5 tried to open another file since `mark` (a count of refusals taken before). */
 function checkNoOutsideReads(mark: number, file: string, key: string): void {
   if (refusals !== mark) {
-    throw new OrlError('UNSAFE_PATH', `${file}: '${key}' refers to data outside the file (${lastRefused}): refused — a dataset may only read bytes inside the file you named`, { file, key, refused: lastRefused });
+    throw new OrlError(
+      'UNSAFE_PATH',
+      `${file}: '${key}' refers to data outside the file (${lastRefused}): refused — a dataset may only read bytes inside the file you named`,
+      { file, key, refused: lastRefused },
+    );
   }
 }
 
 export function lastHdf5Diagnostic(): string | undefined {
   const text = diagnostics.join('');
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => /major|minor/.test(l));
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /major|minor/.test(l));
   return lines.at(-1);
 }
 
@@ -120,7 +127,12 @@ export async function openH5(path: string, mode: 'r' | 'w' = 'r'): Promise<H5Fil
   } catch (cause) {
     release();
     const diag = lastHdf5Diagnostic();
-    throw new OrlError(mode === 'r' ? 'FORMAT' : 'IO', `${path}: HDF5 library could not open the file (${String((cause as Error)?.message ?? cause)}${diag ? `; ${diag}` : ''}) — ${mode === 'r' ? 'truncated or corrupt?' : 'folder missing or not writable?'}`, { file: path }, { cause });
+    throw new OrlError(
+      mode === 'r' ? 'FORMAT' : 'IO',
+      `${path}: HDF5 library could not open the file (${String((cause as Error)?.message ?? cause)}${diag ? `; ${diag}` : ''}) — ${mode === 'r' ? 'truncated or corrupt?' : 'folder missing or not writable?'}`,
+      { file: path },
+      { cause },
+    );
   }
 }
 
@@ -131,7 +143,12 @@ export async function openH5(path: string, mode: 'r' | 'w' = 'r'): Promise<H5Fil
 export function asFormatError(e: unknown, file: string): OrlError {
   if (e instanceof OrlError) return e;
   const diag = lastHdf5Diagnostic();
-  return new OrlError('FORMAT', `${file}: corrupt or unsupported HDF5 structure (${String((e as Error)?.message ?? e).slice(0, 200)}${diag ? `; ${diag}` : ''})`, { file }, { cause: e });
+  return new OrlError(
+    'FORMAT',
+    `${file}: corrupt or unsupported HDF5 structure (${String((e as Error)?.message ?? e).slice(0, 200)}${diag ? `; ${diag}` : ''})`,
+    { file },
+    { cause: e },
+  );
 }
 
 export function isDataset(x: unknown): x is H5Dataset {
@@ -167,7 +184,11 @@ export function readNumeric<T extends Float32Array | Uint8Array | Float64Array>(
   const ds = file.get(key);
   const where = `${file.filename}: '${key}'`;
   checkNoOutsideReads(mark, file.filename, key);
-  if (ds && (ds as { type?: string }).type === 'ExternalLink') throw new OrlError('UNSAFE_PATH', `${where} is an external link to another file: refused — a dataset may only read bytes inside the file you named`, { file: file.filename, key });
+  if (ds && (ds as { type?: string }).type === 'ExternalLink')
+    throw new OrlError('UNSAFE_PATH', `${where} is an external link to another file: refused — a dataset may only read bytes inside the file you named`, {
+      file: file.filename,
+      key,
+    });
   if (!ds) throw new OrlError('FORMAT', `${where} is missing`, { file: file.filename, key });
   if (!isDataset(ds)) throw new OrlError('FORMAT', `${where} is a group, expected a dataset`, { file: file.filename, key });
   let meta;
@@ -178,11 +199,14 @@ export function readNumeric<T extends Float32Array | Uint8Array | Float64Array>(
   }
   if (!NUMERIC_CLASSES.has(meta.type)) throw new OrlError('FORMAT', `${where} is not numeric (HDF5 type class ${meta.type})`, { file: file.filename, key });
   const shape = meta.shape ?? [];
-  if (shape.length === 0 || shape.length > 2) throw new OrlError('SHAPE_MISMATCH', `${where} has shape [${shape}], expected [rows] or [rows, width]`, { file: file.filename, key, shape });
+  if (shape.length === 0 || shape.length > 2)
+    throw new OrlError('SHAPE_MISMATCH', `${where} has shape [${shape}], expected [rows] or [rows, width]`, { file: file.filename, key, shape });
   const rows = shape[0]!;
   const width = shape[1] ?? 1;
-  if (expect.rows !== undefined && rows !== expect.rows) throw new OrlError('SHAPE_MISMATCH', `${where} has ${rows} rows, expected ${expect.rows}`, { file: file.filename, key, rows, expected: expect.rows });
-  if (expect.width !== undefined && width !== expect.width) throw new OrlError('SHAPE_MISMATCH', `${where} has width ${width}, expected ${expect.width}`, { file: file.filename, key, width, expected: expect.width });
+  if (expect.rows !== undefined && rows !== expect.rows)
+    throw new OrlError('SHAPE_MISMATCH', `${where} has ${rows} rows, expected ${expect.rows}`, { file: file.filename, key, rows, expected: expect.rows });
+  if (expect.width !== undefined && width !== expect.width)
+    throw new OrlError('SHAPE_MISMATCH', `${where} has width ${width}, expected ${expect.width}`, { file: file.filename, key, width, expected: expect.width });
   const elements = rows * width;
   const outBytes = elements * make(0).BYTES_PER_ELEMENT;
   const storedBytes = elements * meta.size;
@@ -193,10 +217,17 @@ export function readNumeric<T extends Float32Array | Uint8Array | Float64Array>(
     compressed = false;
   }
   if (!Number.isSafeInteger(elements) || outBytes > limits.maxBytes) {
-    throw new OrlError('TOO_LARGE', `${where} declares ${rows} × ${width} values (${(outBytes / 2 ** 30).toFixed(1)} GiB), over the ${(limits.maxBytes / 2 ** 30).toFixed(1)} GiB limit`, { file: file.filename, key, rows, width });
+    throw new OrlError(
+      'TOO_LARGE',
+      `${where} declares ${rows} × ${width} values (${(outBytes / 2 ** 30).toFixed(1)} GiB), over the ${(limits.maxBytes / 2 ** 30).toFixed(1)} GiB limit`,
+      { file: file.filename, key, rows, width },
+    );
   }
   if (!compressed && storedBytes > limits.fileBytes) {
-    throw new OrlError('FORMAT', `${where} declares ${storedBytes} bytes of data but the file has ${limits.fileBytes} (truncated file?)`, { file: file.filename, key });
+    throw new OrlError('FORMAT', `${where} declares ${storedBytes} bytes of data but the file has ${limits.fileBytes} (truncated file?)`, {
+      file: file.filename,
+      key,
+    });
   }
   const out = make(elements);
   try {
@@ -206,7 +237,12 @@ export function readNumeric<T extends Float32Array | Uint8Array | Float64Array>(
   } catch (cause) {
     checkNoOutsideReads(mark, file.filename, key);
     if (cause instanceof OrlError) throw cause;
-    throw new OrlError('FORMAT', `${where}: read failed (${String((cause as Error)?.message ?? cause)}) — truncated or corrupt file?`, { file: file.filename, key }, { cause });
+    throw new OrlError(
+      'FORMAT',
+      `${where}: read failed (${String((cause as Error)?.message ?? cause)}) — truncated or corrupt file?`,
+      { file: file.filename, key },
+      { cause },
+    );
   }
   checkNoOutsideReads(mark, file.filename, key);
   return { data: out, rows, width };
@@ -234,11 +270,16 @@ type ViewCtor = { new (buf: ArrayBufferLike, off: number, len: number): ArrayLik
 function heapViewCtor(typeClass: number, size: number, signed: boolean): ViewCtor | undefined {
   if (typeClass === 1) return size === 4 ? Float32Array : size === 8 ? Float64Array : undefined;
   switch (size) {
-    case 1: return signed ? Int8Array : Uint8Array;
-    case 2: return signed ? Int16Array : Uint16Array;
-    case 4: return signed ? Int32Array : Uint32Array;
-    case 8: return (signed ? BigInt64Array : BigUint64Array) as unknown as ViewCtor;
-    default: return undefined;
+    case 1:
+      return signed ? Int8Array : Uint8Array;
+    case 2:
+      return signed ? Int16Array : Uint16Array;
+    case 4:
+      return signed ? Int32Array : Uint32Array;
+    case 8:
+      return (signed ? BigInt64Array : BigUint64Array) as unknown as ViewCtor;
+    default:
+      return undefined;
   }
 }
 
@@ -278,7 +319,8 @@ function readDirect(file: H5File, key: string, rows: number, width: number, rank
       const view = new View(M.HEAPU8.buffer, ptr, n * width);
       const base = r * width;
       if (out instanceof Uint8Array) copyFlags(view as ArrayLike<number | bigint>, out, base);
-      else if (View === (BigInt64Array as unknown) || View === (BigUint64Array as unknown)) for (let i = 0; i < view.length; i++) out[base + i] = Number(view[i]);
+      else if (View === (BigInt64Array as unknown) || View === (BigUint64Array as unknown))
+        for (let i = 0; i < view.length; i++) out[base + i] = Number(view[i]);
       else (out as Float32Array).set(view as ArrayLike<number>, base);
     }
   } finally {

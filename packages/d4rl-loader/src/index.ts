@@ -3,6 +3,17 @@ export { readMinari, writeMinari, type MinariData } from './minari.js';
 export { maskRewards, type MaskedRewards } from './mask.js';
 export { summarize, type DatasetSummary } from './summary.js';
 export {
-  d4rlCacheDir, minariCacheDir, d4rlFileName, d4rlUrl, resolveD4rlName, resolveMinariId, isDatasetName, safeJoin,
-  D4RL_DIR_ENV, MINARI_DIR_ENV, D4RL_DOWNLOAD_BASE, D4RL_ENVS, D4RL_KINDS,
+  d4rlCacheDir,
+  minariCacheDir,
+  d4rlFileName,
+  d4rlUrl,
+  resolveD4rlName,
+  resolveMinariId,
+  isDatasetName,
+  safeJoin,
+  D4RL_DIR_ENV,
+  MINARI_DIR_ENV,
+  D4RL_DOWNLOAD_BASE,
+  D4RL_ENVS,
+  D4RL_KINDS,
 } from './names.js';

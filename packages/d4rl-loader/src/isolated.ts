@@ -15,12 +15,28 @@ export async function readIsolated(kind: 'd4rl' | 'minari', arg: string, options
   const { timeoutMs: _t, isolate: _i, ...rest } = options;
   // From sources, a small bootstrap registers tsx in the worker before loading the TypeScript entry.
   const worker = sourceMode
-    ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); });`, { eval: true, execArgv: ['--conditions=source'], stdout: false, stderr: true })
+    ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); });`, {
+        eval: true,
+        execArgv: ['--conditions=source'],
+        stdout: false,
+        stderr: true,
+      })
     : new Worker(workerUrl, { stdout: false, stderr: true });
   worker.stderr?.resume(); // h5wasm's abort message stays out of the user's terminal
   try {
+    // biome-ignore lint/suspicious/noExplicitAny: the worker's structured-clone reply; its fields are checked below
     const reply = await new Promise<Record<string, any>>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new OrlError('FORMAT', `${arg}: reading took longer than ${Math.round(timeoutMs / 1000)} s and was stopped (a corrupt HDF5 structure can make the library loop)`, { file: arg, timeoutMs })), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new OrlError(
+              'FORMAT',
+              `${arg}: reading took longer than ${Math.round(timeoutMs / 1000)} s and was stopped (a corrupt HDF5 structure can make the library loop)`,
+              { file: arg, timeoutMs },
+            ),
+          ),
+        timeoutMs,
+      );
       worker.once('message', (m) => {
         clearTimeout(timer);
         resolve(m);
@@ -37,7 +53,8 @@ export async function readIsolated(kind: 'd4rl' | 'minari', arg: string, options
     });
     if (!reply.ok) {
       const e = reply.error;
-      if (e.name === 'DatasetError') throw new DatasetError(e.code as OrlErrorCode, e.field, e.row, String(e.message).replace(/^[^:]*(\[row \d+\])?: /, ''), e.details);
+      if (e.name === 'DatasetError')
+        throw new DatasetError(e.code as OrlErrorCode, e.field, e.row, String(e.message).replace(/^[^:]*(\[row \d+\])?: /, ''), e.details);
       if (e.code) throw new OrlError(e.code as OrlErrorCode, e.message, e.details);
       throw new OrlError('FORMAT', `${arg}: ${e.message}`, { file: arg });
     }

@@ -1,4 +1,4 @@
-import { Dataset, OrlError, Rng } from '@orl/core';
+import { type Dataset, OrlError, Rng } from '@orl/core';
 
 export interface MaskedRewards {
   /** The dataset with `rewardMask` set (1 = labelled) and unlabelled rewards replaced by NaN. */

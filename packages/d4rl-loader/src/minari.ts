@@ -47,17 +47,27 @@ export async function readMinariHere(idOrDir: string, options: ReadMinariOptions
   const limits = { maxBytes: options.maxBytes ?? 16 * 2 ** 30, fileBytes: checkHdf5File(h5path) };
   const f = await openH5(h5path, 'r');
   try {
-    const names = f.keys().filter((k) => /^episode_\d+$/.test(k)).sort((a, b) => Number(a.slice(8)) - Number(b.slice(8)));
+    const names = f
+      .keys()
+      .filter((k) => /^episode_\d+$/.test(k))
+      .sort((a, b) => Number(a.slice(8)) - Number(b.slice(8)));
     if (names.length === 0) throw new OrlError('FORMAT', `${h5path}: no episode_N groups`, { file: h5path });
     // Minari's metadata counts the episodes and steps: a file that holds a different number is incomplete or altered.
     const declared = metadata.total_episodes;
     if (declared !== undefined && declared !== names.length) {
-      throw new OrlError('FORMAT', `${h5path}: metadata.json declares ${String(declared)} episodes, the file holds ${names.length}`, { file: h5path, declared, found: names.length });
+      throw new OrlError('FORMAT', `${h5path}: metadata.json declares ${String(declared)} episodes, the file holds ${names.length}`, {
+        file: h5path,
+        declared,
+        found: names.length,
+      });
     }
     const expectedNames = names.every((n, i) => n === `episode_${i}`);
-    if (!expectedNames) throw new OrlError('FORMAT', `${h5path}: episode groups are not numbered 0…${names.length - 1} (missing or extra episodes)`, { file: h5path });
+    if (!expectedNames)
+      throw new OrlError('FORMAT', `${h5path}: episode groups are not numbered 0…${names.length - 1} (missing or extra episodes)`, { file: h5path });
     const parts: { obs: Float32Array; act: Float32Array; rew: Float32Array; term: Uint8Array; trunc: Uint8Array; t: number }[] = [];
-    let obsDim = 0, actDim = 0, total = 0;
+    let obsDim = 0,
+      actDim = 0,
+      total = 0;
     for (const ep of names) {
       if (!isGroup(f.get(ep))) throw new OrlError('FORMAT', `${h5path}: '${ep}' is not a group`, { file: h5path, key: ep });
       const act = readNumeric(f, `${ep}/actions`, (n) => new Float32Array(n), limits);
@@ -77,11 +87,18 @@ export async function readMinariHere(idOrDir: string, options: ReadMinariOptions
     }
     const declaredSteps = metadata.total_steps;
     if (declaredSteps !== undefined && declaredSteps !== total) {
-      throw new OrlError('FORMAT', `${h5path}: metadata.json declares ${String(declaredSteps)} steps, the episodes hold ${total}`, { file: h5path, declared: declaredSteps, found: total });
+      throw new OrlError('FORMAT', `${h5path}: metadata.json declares ${String(declaredSteps)} steps, the episodes hold ${total}`, {
+        file: h5path,
+        declared: declaredSteps,
+        found: total,
+      });
     }
-    const observations = new Float32Array(total * obsDim), nextObservations = new Float32Array(total * obsDim);
-    const actions = new Float32Array(total * actDim), rewards = new Float32Array(total);
-    const terminals = new Uint8Array(total), timeouts = new Uint8Array(total);
+    const observations = new Float32Array(total * obsDim),
+      nextObservations = new Float32Array(total * obsDim);
+    const actions = new Float32Array(total * actDim),
+      rewards = new Float32Array(total);
+    const terminals = new Uint8Array(total),
+      timeouts = new Uint8Array(total);
     let row = 0;
     for (const p of parts) {
       observations.set(p.obs.subarray(0, p.t * obsDim), row * obsDim);
@@ -96,7 +113,11 @@ export async function readMinariHere(idOrDir: string, options: ReadMinariOptions
       if (p.t > 0 && !terminals[row + p.t - 1] && !timeouts[row + p.t - 1]) timeouts[row + p.t - 1] = 1;
       row += p.t;
     }
-    const dataset = new Dataset({ observations, actions, rewards, terminals, timeouts, nextObservations }, { obsDim, actDim }, { metadata: { source: dataDir, format: 'minari', ...metadata } });
+    const dataset = new Dataset(
+      { observations, actions, rewards, terminals, timeouts, nextObservations },
+      { obsDim, actDim },
+      { metadata: { source: dataDir, format: 'minari', ...metadata } },
+    );
     return { dataset, metadata, episodes: names.length, dataDir };
   } catch (e) {
     throw asFormatError(e, h5path);

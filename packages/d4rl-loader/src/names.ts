@@ -47,7 +47,8 @@ export function safeJoin(root: string, rel: string): string {
   }
   const base = resolve(root);
   const full = resolve(base, rel);
-  if (full !== base && !full.startsWith(base + sep)) throw new OrlError('UNSAFE_PATH', `refusing dataset name '${rel}': it resolves outside ${base}`, { name: rel });
+  if (full !== base && !full.startsWith(base + sep))
+    throw new OrlError('UNSAFE_PATH', `refusing dataset name '${rel}': it resolves outside ${base}`, { name: rel });
   return full;
 }
 

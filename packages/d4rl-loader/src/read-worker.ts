@@ -24,9 +24,14 @@ parentPort!.once('message', async (m: { kind: 'd4rl' | 'minari'; arg: string; op
     const transfer = [...Object.values(cols), ...('infos' in rest ? Object.values(rest.infos) : [])]
       .filter((a): a is Float32Array => ArrayBuffer.isView(a))
       .map((a) => a.buffer as ArrayBuffer);
-    parentPort!.postMessage({ ok: true, columns: cols, shape: { obsDim: dataset.obsDim, actDim: dataset.actDim }, datasetMetadata: dataset.metadata, rest }, [...new Set(transfer)]);
+    parentPort!.postMessage({ ok: true, columns: cols, shape: { obsDim: dataset.obsDim, actDim: dataset.actDim }, datasetMetadata: dataset.metadata, rest }, [
+      ...new Set(transfer),
+    ]);
   } catch (e) {
     const err = e as { name?: string; code?: string; message?: string; details?: Record<string, unknown>; field?: string; row?: number };
-    parentPort!.postMessage({ ok: false, error: { name: err?.name, code: err?.code, message: String(err?.message ?? e), details: err?.details ?? {}, field: err?.field, row: err?.row } });
+    parentPort!.postMessage({
+      ok: false,
+      error: { name: err?.name, code: err?.code, message: String(err?.message ?? e), details: err?.details ?? {}, field: err?.field, row: err?.row },
+    });
   }
 });

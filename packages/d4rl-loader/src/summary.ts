@@ -19,7 +19,8 @@ export interface DatasetSummary {
 export function summarize(data: Dataset, task?: string): DatasetSummary {
   const ends = data.episodeEnds();
   const lengths = Array.from(ends, (e, i) => e - (i === 0 ? 0 : ends[i - 1]!));
-  let terminals = 0, timeouts = 0;
+  let terminals = 0,
+    timeouts = 0;
   for (let i = 0; i < data.size; i++) {
     terminals += data.terminals[i]!;
     timeouts += data.timeouts[i]!;
@@ -34,8 +35,13 @@ export function summarize(data: Dataset, task?: string): DatasetSummary {
   }
   const norm = returns && resolved ? returns.map((r) => normalizedScore(resolved!, r)) : null;
   const bytes =
-    data.observations.byteLength + data.actions.byteLength + data.rewards.byteLength + data.terminals.byteLength + data.timeouts.byteLength +
-    (data.nextObservations?.byteLength ?? 0) + (data.rewardMask?.byteLength ?? 0);
+    data.observations.byteLength +
+    data.actions.byteLength +
+    data.rewards.byteLength +
+    data.terminals.byteLength +
+    data.timeouts.byteLength +
+    (data.nextObservations?.byteLength ?? 0) +
+    (data.rewardMask?.byteLength ?? 0);
   return {
     rows: data.size,
     obsDim: data.obsDim,

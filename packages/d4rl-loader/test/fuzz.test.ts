@@ -34,7 +34,11 @@ describe('dataset fuzz', () => {
     const seconds = (performance.now() - t0) / 1000;
     console.log(`dataset fuzz: ${JSON.stringify(counts)} in ${seconds.toFixed(1)} s`);
     expect(seconds).toBeLessThan(600);
-    expect(Object.keys(counts).every((c) => ['ok', 'FORMAT', 'SHAPE_MISMATCH', 'NON_FINITE', 'TOO_LARGE', 'INVALID_DATASET', 'UNSAFE_PATH', 'NOT_FOUND'].includes(c))).toBe(true);
+    expect(
+      Object.keys(counts).every((c) =>
+        ['ok', 'FORMAT', 'SHAPE_MISMATCH', 'NON_FINITE', 'TOO_LARGE', 'INVALID_DATASET', 'UNSAFE_PATH', 'NOT_FOUND'].includes(c),
+      ),
+    ).toBe(true);
     expect(counts.FORMAT ?? 0).toBeGreaterThan(5);
   }, 700_000);
 });

@@ -23,7 +23,9 @@ export async function writeH5(path: string, fields: Fields, extra?: (f: import('
 
 /** A small D4RL-layout episode set: 2 episodes (terminal at row 3, timeout at row 7) + 2 rows of a third. */
 export function d4rlFields(): Fields {
-  const n = 10, obs = 3, act = 2;
+  const n = 10,
+    obs = 3,
+    act = 2;
   return {
     observations: { data: Float32Array.from({ length: n * obs }, (_, i) => i), shape: [n, obs] },
     actions: { data: Float32Array.from({ length: n * act }, (_, i) => -i / 10), shape: [n, act] },

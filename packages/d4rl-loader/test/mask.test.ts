@@ -4,7 +4,13 @@ import { maskRewards } from '../src/index.js';
 
 const data = (n: number) =>
   new Dataset(
-    { observations: new Float32Array(n), actions: new Float32Array(n), rewards: Float32Array.from({ length: n }, (_, i) => i), terminals: new Uint8Array(n), timeouts: new Uint8Array(n) },
+    {
+      observations: new Float32Array(n),
+      actions: new Float32Array(n),
+      rewards: Float32Array.from({ length: n }, (_, i) => i),
+      terminals: new Uint8Array(n),
+      timeouts: new Uint8Array(n),
+    },
     { obsDim: 1, actDim: 1 },
   );
 

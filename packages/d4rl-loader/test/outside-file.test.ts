@@ -12,7 +12,10 @@ describe('reads stay inside the named file', () => {
   it('an external link to another file is refused (UNSAFE_PATH), for a dataset and for a group on the path', async () => {
     const dir = tmp();
     const secret = join(dir, 'secret.hdf5');
-    await writeH5(secret, { data: { data: Float32Array.from({ length: 30 }, () => 42), shape: [10, 3] }, 'g/qpos': { data: new Float64Array(40).fill(7), shape: [10, 4] } });
+    await writeH5(secret, {
+      data: { data: Float32Array.from({ length: 30 }, () => 42), shape: [10, 3] },
+      'g/qpos': { data: new Float64Array(40).fill(7), shape: [10, 4] },
+    });
     const direct = join(dir, 'direct.hdf5');
     const fields = d4rlFields();
     delete fields.observations;
@@ -70,7 +73,10 @@ describe('reads stay inside the named file', () => {
       const sig = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
       writeFileSync(p, Buffer.concat([sig, Buffer.alloc(4096, 0xff)]));
       try { await readD4rl(p); } catch (e) { console.log(e.code); }`;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=source', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: join(import.meta.dirname, '..') });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=source', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      cwd: join(import.meta.dirname, '..'),
+    });
     expect(r.stdout.trim()).toBe('FORMAT');
     expect(r.stderr).not.toContain('HDF5-DIAG');
   });

@@ -66,7 +66,10 @@ describe('writing', () => {
   it('D4RL round trip keeps every value, infos and metadata', async () => {
     const path = join(tmp(), 'sub', 'out.hdf5');
     const d = data();
-    await writeD4rl(path, d, { infos: { qpos: Float64Array.from({ length: 24 }, (_, i) => i / 3) }, metadata: { algorithm: 'tqc', noise: 0.1, seed: 3, policy: { name: 'hopper-tqc' } } });
+    await writeD4rl(path, d, {
+      infos: { qpos: Float64Array.from({ length: 24 }, (_, i) => i / 3) },
+      metadata: { algorithm: 'tqc', noise: 0.1, seed: 3, policy: { name: 'hopper-tqc' } },
+    });
     const back = await readD4rl(path);
     expect(Array.from(back.dataset.observations)).toEqual(Array.from(d.observations));
     expect(Array.from(back.dataset.nextObservations!)).toEqual(Array.from(d.nextObservations!));
@@ -109,7 +112,13 @@ describe('summarize', () => {
   it('reports sizes, episodes, returns and the normalized range', () => {
     const n = 6;
     const d = new Dataset(
-      { observations: new Float32Array(n), actions: new Float32Array(n), rewards: Float32Array.from([1, 1, 1, 2, 2, 2]), terminals: Uint8Array.from([0, 0, 1, 0, 0, 0]), timeouts: new Uint8Array(n) },
+      {
+        observations: new Float32Array(n),
+        actions: new Float32Array(n),
+        rewards: Float32Array.from([1, 1, 1, 2, 2, 2]),
+        terminals: Uint8Array.from([0, 0, 1, 0, 0, 0]),
+        timeouts: new Uint8Array(n),
+      },
       { obsDim: 1, actDim: 1 },
       { metadata: { task: 'hopper' } },
     );

@@ -65,7 +65,8 @@ export function csvSource(bytes: Uint8Array, options: CsvOptions = {}): TableSou
         from_line: 2,
         skip_empty_lines: true,
         on_record: (record: string[], ctx) => {
-          if (record.length !== header.length) throw new OrlError('FORMAT', `CSV line ${ctx.lines}: ${record.length} fields, the header has ${header.length}`, { line: ctx.lines });
+          if (record.length !== header.length)
+            throw new OrlError('FORMAT', `CSV line ${ctx.lines}: ${record.length} fields, the header has ${header.length}`, { line: ctx.lines });
           for (let k = 0; k < index.length; k++) {
             const cell = record[index[k]!]!;
             let v = cellValue(cell);

@@ -8,7 +8,16 @@ import { assemble, DEFAULT_MEMORY_BUDGET, type ImportOptions } from './mapping.j
 import { arraysSource, npzSource } from './numpy.js';
 import { parquetSource } from './parquet.js';
 
-export { assemble, resolveColumns, DEFAULT_MEMORY_BUDGET, type ColumnMapping, type ImportOptions, type SourceColumn, type SourceTable, type TableSource } from './mapping.js';
+export {
+  assemble,
+  resolveColumns,
+  DEFAULT_MEMORY_BUDGET,
+  type ColumnMapping,
+  type ImportOptions,
+  type SourceColumn,
+  type SourceTable,
+  type TableSource,
+} from './mapping.js';
 export type { CsvOptions } from './csv.js';
 
 export type TableFormat = 'csv' | 'parquet' | 'npz';
@@ -40,7 +49,11 @@ export function detectFormat(bytes: Uint8Array): TableFormat {
   const starts = (sig: number[]) => sig.every((b, i) => bytes[i] === b);
   if (starts([0x50, 0x41, 0x52, 0x31])) return 'parquet';
   if (starts([0x50, 0x4b, 0x03, 0x04]) || starts([0x50, 0x4b, 0x05, 0x06])) return 'npz';
-  if (starts([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59])) throw new OrlError('INVALID_ARGUMENT', 'a single .npy array is one column, not a dataset: pass named arrays (importNpyArrays, or a folder of .npy files) or an .npz');
+  if (starts([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]))
+    throw new OrlError(
+      'INVALID_ARGUMENT',
+      'a single .npy array is one column, not a dataset: pass named arrays (importNpyArrays, or a folder of .npy files) or an .npz',
+    );
   return 'csv';
 }
 

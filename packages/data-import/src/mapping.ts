@@ -74,9 +74,10 @@ export function resolveColumns(field: string, spec: string | string[], columns: 
   const out: { name: string; width: number }[] = [];
   for (const n of names) {
     if (n.includes('*')) {
-      const re = new RegExp('^' + n.split('*').map(escapeRegExp).join('.*') + '$');
+      const re = new RegExp(`^${n.split('*').map(escapeRegExp).join('.*')}$`);
       const hits = columns.filter((c) => re.test(c.name)).sort((a, b) => naturalCompare(a.name, b.name));
-      if (hits.length === 0) throw new OrlError('NOT_FOUND', `mapping.${field}: no column matches '${n}' (columns: ${preview(columns)})`, { field, pattern: n });
+      if (hits.length === 0)
+        throw new OrlError('NOT_FOUND', `mapping.${field}: no column matches '${n}' (columns: ${preview(columns)})`, { field, pattern: n });
       out.push(...hits);
     } else {
       const c = byName.get(n);
@@ -89,7 +90,7 @@ export function resolveColumns(field: string, spec: string | string[], columns: 
 
 function preview(columns: TableSource['columns']): string {
   const names = columns.map((c) => c.name);
-  return names.length > 12 ? names.slice(0, 12).join(', ') + `, … ${names.length - 12} more` : names.join(', ');
+  return names.length > 12 ? `${names.slice(0, 12).join(', ')}, … ${names.length - 12} more` : names.join(', ');
 }
 
 /**
@@ -98,8 +99,10 @@ function preview(columns: TableSource['columns']): string {
  */
 export async function assemble(source: TableSource, options: ImportOptions): Promise<Dataset> {
   const m = options.mapping;
-  if (!m || typeof m !== 'object') throw new OrlError('INVALID_ARGUMENT', 'a column mapping is required ({ observations, actions, rewards?, terminals?, timeouts?, episode? })');
-  for (const k of Object.keys(m)) if (!FIELDS.includes(k as Field)) throw new OrlError('INVALID_ARGUMENT', `mapping: unknown field '${k}' (fields: ${FIELDS.join(', ')})`);
+  if (!m || typeof m !== 'object')
+    throw new OrlError('INVALID_ARGUMENT', 'a column mapping is required ({ observations, actions, rewards?, terminals?, timeouts?, episode? })');
+  for (const k of Object.keys(m))
+    if (!FIELDS.includes(k as Field)) throw new OrlError('INVALID_ARGUMENT', `mapping: unknown field '${k}' (fields: ${FIELDS.join(', ')})`);
   if (m.observations === undefined || m.actions === undefined) throw new OrlError('INVALID_ARGUMENT', 'mapping needs observations and actions');
   const maxRows = source.maxRows;
 
@@ -125,7 +128,11 @@ export async function assemble(source: TableSource, options: ImportOptions): Pro
   const bytes = maxRows * (sourceValues * 8 + (obsDim * (m.nextObservations ? 2 : 1) + actDim + 1) * 4 + 3);
   const budget = options.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
   if (bytes > budget) {
-    throw new OrlError('TOO_LARGE', `importing ${maxRows} rows × ${sourceValues} columns needs ≈ ${(bytes / 2 ** 20).toFixed(0)} MiB, over the ${(budget / 2 ** 20).toFixed(0)} MiB budget (memoryBudget)`, { bytes, budget });
+    throw new OrlError(
+      'TOO_LARGE',
+      `importing ${maxRows} rows × ${sourceValues} columns needs ≈ ${(bytes / 2 ** 20).toFixed(0)} MiB, over the ${(budget / 2 ** 20).toFixed(0)} MiB budget (memoryBudget)`,
+      { bytes, budget },
+    );
   }
 
   const needed = [...new Set([...resolved.values()].flat().map((c) => c.name))];
@@ -135,7 +142,8 @@ export async function assemble(source: TableSource, options: ImportOptions): Pro
   const read = table.columns;
   const column = (name: string): SourceColumn => {
     const c = read.get(name);
-    if (!c || c.data.length !== n * c.width) throw new OrlError('FORMAT', `column '${name}' has ${c ? c.data.length / c.width : 0} rows, the file ${n}`, { column: name });
+    if (!c || c.data.length !== n * c.width)
+      throw new OrlError('FORMAT', `column '${name}' has ${c ? c.data.length / c.width : 0} rows, the file ${n}`, { column: name });
     return c;
   };
 
@@ -147,7 +155,8 @@ export async function assemble(source: TableSource, options: ImportOptions): Pro
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < w; j++) {
           const v = data[i * w + j]!;
-          if (!Number.isFinite(v)) throw new DatasetError('NON_FINITE', f, i, `column '${name}' holds ${Number.isNaN(v) ? 'an empty or non-numeric value' : v}`, { column: name });
+          if (!Number.isFinite(v))
+            throw new DatasetError('NON_FINITE', f, i, `column '${name}' holds ${Number.isNaN(v) ? 'an empty or non-numeric value' : v}`, { column: name });
           out[i * dim + off + j] = v;
         }
       }
@@ -162,7 +171,14 @@ export async function assemble(source: TableSource, options: ImportOptions): Pro
     const { data } = column(cols[0]!.name);
     for (let i = 0; i < n; i++) {
       const v = data[i]!;
-      if (v !== 0 && v !== 1) throw new DatasetError('INVALID_DATASET', f, i, `column '${cols[0]!.name}' must hold 0/1 or true/false, got ${Number.isNaN(v) ? 'an empty or other value' : v}`, { column: cols[0]!.name });
+      if (v !== 0 && v !== 1)
+        throw new DatasetError(
+          'INVALID_DATASET',
+          f,
+          i,
+          `column '${cols[0]!.name}' must hold 0/1 or true/false, got ${Number.isNaN(v) ? 'an empty or other value' : v}`,
+          { column: cols[0]!.name },
+        );
       out[i] = v;
     }
     return out;

@@ -29,7 +29,12 @@ export function readBounded(path: string, limit: number): Uint8Array {
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new OrlError('INVALID_ARGUMENT', `${path}: not a regular file`, { path });
-    if (st.size > limit) throw new OrlError('TOO_LARGE', `${path}: ${(st.size / 2 ** 20).toFixed(0)} MiB, over the ${(limit / 2 ** 20).toFixed(0)} MiB budget (memoryBudget)`, { path, bytes: st.size, budget: limit });
+    if (st.size > limit)
+      throw new OrlError('TOO_LARGE', `${path}: ${(st.size / 2 ** 20).toFixed(0)} MiB, over the ${(limit / 2 ** 20).toFixed(0)} MiB budget (memoryBudget)`, {
+        path,
+        bytes: st.size,
+        budget: limit,
+      });
     const out = new Uint8Array(st.size);
     let off = 0;
     while (off < out.length) {
@@ -65,7 +70,10 @@ export async function importFile(path: string, options: FileImportOptions): Prom
     } catch (err) {
       throw fsError(err, 'list', path) ?? err;
     }
-    const names = referencedNames(options.mapping, files.map((f) => f.slice(0, -4)));
+    const names = referencedNames(
+      options.mapping,
+      files.map((f) => f.slice(0, -4)),
+    );
     const arrays: Record<string, Uint8Array> = {};
     let used = 0;
     for (const n of names) {

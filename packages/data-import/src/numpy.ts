@@ -12,7 +12,12 @@ export function referencedNames(mapping: ColumnMapping, available: string[]): st
       if (typeof s !== 'string') continue;
       if (!s.includes('*')) wanted.add(s);
       else {
-        const re = new RegExp('^' + s.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+        const re = new RegExp(
+          `^${s
+            .split('*')
+            .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+            .join('.*')}$`,
+        );
         for (const a of available) if (re.test(a)) wanted.add(a);
       }
     }
@@ -30,13 +35,16 @@ export function npyColumn(name: string, bytes: Uint8Array): SourceColumn & { row
     throw new OrlError('FORMAT', `${name}: not a readable .npy array (${(err as Error).message})`, { array: name }, { cause: err });
   }
   const { shape, dtype, data } = arr;
-  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) throw new OrlError('FORMAT', `${name}: bad shape ${JSON.stringify(shape)}`, { array: name });
+  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0))
+    throw new OrlError('FORMAT', `${name}: bad shape ${JSON.stringify(shape)}`, { array: name });
   if (shape.length === 0) throw new OrlError('FORMAT', `${name}: a scalar, not a per-row array`, { array: name });
-  if (String(dtype).startsWith('U') || dtype === 'c8' || dtype === 'c16') throw new OrlError('UNSUPPORTED', `${name}: dtype ${dtype} (numbers and booleans only)`, { array: name, dtype });
+  if (String(dtype).startsWith('U') || dtype === 'c8' || dtype === 'c16')
+    throw new OrlError('UNSUPPORTED', `${name}: dtype ${dtype} (numbers and booleans only)`, { array: name, dtype });
   const rows = shape[0]!;
   const width = shape.slice(1).reduce((a, b) => a * b, 1);
   const values = data as unknown as ArrayLike<number | bigint>;
-  if (values.length !== rows * width) throw new OrlError('FORMAT', `${name}: shape ${JSON.stringify(shape)} needs ${rows * width} values, the file has ${values.length}`, { array: name });
+  if (values.length !== rows * width)
+    throw new OrlError('FORMAT', `${name}: shape ${JSON.stringify(shape)} needs ${rows * width} values, the file has ${values.length}`, { array: name });
   const out = new Float64Array(rows * width);
   if (arr.fortranOrder && shape.length > 1) {
     // Column-major (np.asfortranarray): element (i, j) sits at j * rows + i.
@@ -81,7 +89,11 @@ export function npzSource(bytes: Uint8Array, mapping: ColumnMapping, memoryBudge
   const names = entries.filter((e) => e.name.endsWith('.npy')).map((e) => e.name.slice(0, -4));
   const wanted = new Set(referencedNames(mapping, names));
   const declared = entries.filter((e) => wanted.has(e.name.slice(0, -4))).reduce((s, e) => s + e.size, 0);
-  if (declared * 2 > memoryBudget) throw new OrlError('TOO_LARGE', `the named .npz members hold ${(declared / 2 ** 20).toFixed(0)} MiB, over the memory budget`, { bytes: declared, budget: memoryBudget });
+  if (declared * 2 > memoryBudget)
+    throw new OrlError('TOO_LARGE', `the named .npz members hold ${(declared / 2 ** 20).toFixed(0)} MiB, over the memory budget`, {
+      bytes: declared,
+      budget: memoryBudget,
+    });
   let members: Record<string, Uint8Array>;
   try {
     members = unzipSync(bytes, { filter: (f) => f.name.endsWith('.npy') && wanted.has(f.name.slice(0, -4)) });

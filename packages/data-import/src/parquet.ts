@@ -22,7 +22,10 @@ function numberOf(v: unknown, column: string, row: number, ids?: Map<string, num
     ids.set(v, id);
     return id;
   }
-  throw new OrlError('UNSUPPORTED', `Parquet column '${column}', row ${row}: a ${typeof v} value (numbers, booleans and lists of numbers only)`, { column, row });
+  throw new OrlError('UNSUPPORTED', `Parquet column '${column}', row ${row}: a ${typeof v} value (numbers, booleans and lists of numbers only)`, {
+    column,
+    row,
+  });
 }
 
 /**
@@ -77,7 +80,10 @@ export function parquetSource(bytes: Uint8Array): TableSource & { prepare(): Pro
     async prepare() {
       const lists = columns.filter((c) => c.list);
       if (lists.length === 0 || rows === 0) return;
-      const first = await readColumns(lists.map((c) => c.name), 1);
+      const first = await readColumns(
+        lists.map((c) => c.name),
+        1,
+      );
       for (const c of lists) {
         const v = first.get(c.name)?.[0];
         c.width = Array.isArray(v) || ArrayBuffer.isView(v) ? (v as ArrayLike<unknown>).length : 1;
@@ -99,7 +105,8 @@ export function parquetSource(bytes: Uint8Array): TableSource & { prepare(): Pro
           const data = new Float64Array(rows * w);
           for (let i = 0; i < rows; i++) {
             const v = values[i] as ArrayLike<unknown> | null | undefined;
-            if (!v || v.length !== w) throw new OrlError('SHAPE_MISMATCH', `Parquet column '${name}', row ${i}: ${v ? v.length : 0} values, row 0 has ${w}`, { column: name, row: i });
+            if (!v || v.length !== w)
+              throw new OrlError('SHAPE_MISMATCH', `Parquet column '${name}', row ${i}: ${v ? v.length : 0} values, row 0 has ${w}`, { column: name, row: i });
             for (let j = 0; j < w; j++) data[i * w + j] = numberOf(v[j], name, i);
           }
           result.set(name, { data, width: w });

@@ -31,7 +31,7 @@ function expectMatchesFixture(d: Dataset, { episodes = true } = {}): void {
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < 11; j++) expect(d.observations[i * 11 + j]).toBe(Math.fround(expected.observations[i]![j]!));
     for (let j = 0; j < 3; j++) expect(d.actions[i * 3 + j]).toBe(Math.fround(expected.actions[i]![j]!));
-    const r = expected.rewards[i];
+    const r = expected.rewards[i]!;
     if (r === null) {
       expect(d.rewardMask![i]).toBe(0);
       expect(Number.isNaN(d.rewards[i])).toBe(true);
@@ -85,7 +85,7 @@ describe('CSV (written by pandas)', () => {
   });
 
   it('checks the memory budget before allocating', async () => {
-    const text = 'o,a,r\n' + '1,2,3\n'.repeat(1000);
+    const text = `o,a,r\n${'1,2,3\n'.repeat(1000)}`;
     const err = await importCsv(strToU8(text), { mapping: { observations: 'o', actions: 'a', rewards: 'r' }, memoryBudget: 10_000 }).catch((e: unknown) => e);
     expect(isOrlError(err, 'TOO_LARGE')).toBe(true);
   });
@@ -99,7 +99,9 @@ describe('NumPy (written by numpy)', () => {
   });
 
   it('np.savez with a Fortran-ordered array (no episode column: only the last row times out)', async () => {
-    const d = await importTable(fixture('logged-fortran.npz'), { mapping: { observations: 'observations', actions: 'actions', rewards: 'rewards', terminals: 'terminals' } });
+    const d = await importTable(fixture('logged-fortran.npz'), {
+      mapping: { observations: 'observations', actions: 'actions', rewards: 'rewards', terminals: 'terminals' },
+    });
     expectMatchesFixture(d, { episodes: false });
   });
 
@@ -152,13 +154,18 @@ describe('Parquet (written by parquet-wasm, the Rust parquet crate)', () => {
     const table = tableFromArrays({
       observations: listColumn(expected.observations, 11),
       actions: listColumn(expected.actions, 3),
-      reward: vectorFromArray(expected.rewards.map((r) => (r === null ? null : Math.fround(r))), new Float32()),
+      reward: vectorFromArray(
+        expected.rewards.map((r) => (r === null ? null : Math.fround(r))),
+        new Float32(),
+      ),
       done: expected.terminals.map((t) => t === 1),
       episode: expected.episode,
     } as never);
     const bytes = writeParquet(table, compression);
     expect(detectFormat(bytes)).toBe('parquet');
-    const d = await importParquet(bytes, { mapping: { observations: 'observations', actions: 'actions', rewards: 'reward', terminals: 'done', episode: 'episode' } });
+    const d = await importParquet(bytes, {
+      mapping: { observations: 'observations', actions: 'actions', rewards: 'reward', terminals: 'done', episode: 'episode' },
+    });
     expectMatchesFixture(d);
   });
 
@@ -183,7 +190,7 @@ describe('importFile', () => {
   it('refuses a file over the budget before reading it, and names missing files', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'orl-imp-'));
     mkdirSync(join(dir, 'sub'));
-    writeFileSync(join(dir, 'big.csv'), 'o,a\n' + '1,2\n'.repeat(10_000));
+    writeFileSync(join(dir, 'big.csv'), `o,a\n${'1,2\n'.repeat(10_000)}`);
     const big = await importFile(join(dir, 'big.csv'), { mapping: { observations: 'o', actions: 'a' }, memoryBudget: 1000 }).catch((e: unknown) => e);
     expect(isOrlError(big, 'TOO_LARGE')).toBe(true);
     const missing = await importFile(join(dir, 'nope.csv'), { mapping: { observations: 'o', actions: 'a' } }).catch((e: unknown) => e);

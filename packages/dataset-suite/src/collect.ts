@@ -52,14 +52,21 @@ export async function collect(options: CollectOptions): Promise<Collected> {
     throw new OrlError('SHAPE_MISMATCH', `policy ${policyName} is ${policy.obsDim}→${policy.actDim}, task ${task} needs ${env.spec.obsDim}→${env.spec.actDim}`);
   }
   const { obsDim, actDim } = env.spec;
-  const nq = env.getState().qpos.length, nv = env.getState().qvel.length;
-  const obs = new Float32Array(n * obsDim), next = new Float32Array(n * obsDim), act = new Float32Array(n * actDim);
-  const rew = new Float32Array(n), term = new Uint8Array(n), tout = new Uint8Array(n);
-  const qpos = new Float64Array(n * nq), qvel = new Float64Array(n * nv);
+  const nq = env.getState().qpos.length,
+    nv = env.getState().qvel.length;
+  const obs = new Float32Array(n * obsDim),
+    next = new Float32Array(n * obsDim),
+    act = new Float32Array(n * actDim);
+  const rew = new Float32Array(n),
+    term = new Uint8Array(n),
+    tout = new Uint8Array(n);
+  const qpos = new Float64Array(n * nq),
+    qvel = new Float64Array(n * nv);
   const rng = new Rng(seed);
   const a = new Float32Array(actDim);
   const returns: number[] = [];
-  let episode = 0, ret = 0;
+  let episode = 0,
+    ret = 0;
   const startEpisode = () => {
     (policy as Policy).reset?.();
     ret = 0;

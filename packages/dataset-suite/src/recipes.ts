@@ -57,10 +57,50 @@ function replay(task: (typeof TASKS)[number]): Segment[] {
 
 export const RECIPES: Record<string, Recipe> = Object.fromEntries(
   TASKS.flatMap((task) => [
-    [`${task}-medium`, { name: `${task}-medium`, task, kind: 'medium', transitions: 1_000_000, segments: MEDIUM[task], description: `mid-level policy with its exploration noise` }],
-    [`${task}-medium-replay`, { name: `${task}-medium-replay`, task, kind: 'medium-replay', transitions: REPLAY_SIZE[task], segments: replay(task), description: 'random → weak (a2c) → noisy medium → medium behaviour, like a replay buffer' }],
-    [`${task}-expert`, { name: `${task}-expert`, task, kind: 'expert', transitions: 1_000_000, segments: EXPERT[task], description: 'TQC policy with reduced exploration noise' }],
-    [`${task}-medium-expert`, { name: `${task}-medium-expert`, task, kind: 'medium-expert', transitions: 2_000_000, segments: [...MEDIUM[task].map((s) => ({ ...s, fraction: s.fraction / 2 })), ...EXPERT[task].map((s) => ({ ...s, fraction: s.fraction / 2 }))], description: 'medium followed by expert' }],
+    [
+      `${task}-medium`,
+      {
+        name: `${task}-medium`,
+        task,
+        kind: 'medium',
+        transitions: 1_000_000,
+        segments: MEDIUM[task],
+        description: `mid-level policy with its exploration noise`,
+      },
+    ],
+    [
+      `${task}-medium-replay`,
+      {
+        name: `${task}-medium-replay`,
+        task,
+        kind: 'medium-replay',
+        transitions: REPLAY_SIZE[task],
+        segments: replay(task),
+        description: 'random → weak (a2c) → noisy medium → medium behaviour, like a replay buffer',
+      },
+    ],
+    [
+      `${task}-expert`,
+      {
+        name: `${task}-expert`,
+        task,
+        kind: 'expert',
+        transitions: 1_000_000,
+        segments: EXPERT[task],
+        description: 'TQC policy with reduced exploration noise',
+      },
+    ],
+    [
+      `${task}-medium-expert`,
+      {
+        name: `${task}-medium-expert`,
+        task,
+        kind: 'medium-expert',
+        transitions: 2_000_000,
+        segments: [...MEDIUM[task].map((s) => ({ ...s, fraction: s.fraction / 2 })), ...EXPERT[task].map((s) => ({ ...s, fraction: s.fraction / 2 }))],
+        description: 'medium followed by expert',
+      },
+    ],
   ]),
 ) as Record<string, Recipe>;
 

@@ -42,7 +42,10 @@ export function suitePath(name: string, options: GenerateOptions = {}): string {
   const r = recipe(name);
   const n = sizeOf(r, options);
   const seed = options.seed ?? 0;
-  const key = createHash('sha256').update(JSON.stringify({ v: 1, recipe: r, n, seed })).digest('hex').slice(0, 10);
+  const key = createHash('sha256')
+    .update(JSON.stringify({ v: 1, recipe: r, n, seed }))
+    .digest('hex')
+    .slice(0, 10);
   return join(options.cacheDir ?? suiteCacheDir(), `${r.name}-n${n}-s${seed}-${key}.hdf5`);
 }
 

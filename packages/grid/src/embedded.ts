@@ -56,7 +56,11 @@ function checkReachableByServerUser(dir: string): void {
   for (let d = dirname(resolve(dir)); ; d = dirname(d)) {
     const st = statSync(d);
     if ((st.mode & 0o001) === 0) {
-      throw new OrlError('DATABASE', `the embedded PostgreSQL runs as user 'postgres' (we are root), which cannot enter ${d} (mode ${(st.mode & 0o777).toString(8)}): put the grid folder elsewhere, chmod o+x ${d}, or pass --db`, { path: d });
+      throw new OrlError(
+        'DATABASE',
+        `the embedded PostgreSQL runs as user 'postgres' (we are root), which cannot enter ${d} (mode ${(st.mode & 0o777).toString(8)}): put the grid folder elsewhere, chmod o+x ${d}, or pass --db`,
+        { path: d },
+      );
     }
     if (d === dirname(d)) break;
   }
@@ -78,7 +82,9 @@ export async function startEmbeddedPostgres(gridDir: string, options: { log?: (m
     try {
       conn = JSON.parse(readFileSync(connPath, 'utf8')) as ConnFile;
     } catch {
-      throw new OrlError('DATABASE', `${connPath} is not valid JSON: remove it and the ${DATA_DIR}/ folder beside it to start a new database`, { path: connPath });
+      throw new OrlError('DATABASE', `${connPath} is not valid JSON: remove it and the ${DATA_DIR}/ folder beside it to start a new database`, {
+        path: connPath,
+      });
     }
     if (await reachable(url(conn))) return { url: url(conn), started: false, stop: async () => undefined };
   }
@@ -111,8 +117,18 @@ export async function startEmbeddedPostgres(gridDir: string, options: { log?: (m
     }
     await server.start();
   } catch (e) {
-    const tail = serverLog.join('').split('\n').filter((l) => /ERROR|FATAL|error/.test(l)).slice(-3).join(' | ');
-    throw new OrlError('DATABASE', `could not start the embedded PostgreSQL in ${dataDir}: ${(e as Error)?.message ?? 'server exited'}${tail ? ` (${tail.trim()})` : ''}`, { path: dataDir }, { cause: e });
+    const tail = serverLog
+      .join('')
+      .split('\n')
+      .filter((l) => /ERROR|FATAL|error/.test(l))
+      .slice(-3)
+      .join(' | ');
+    throw new OrlError(
+      'DATABASE',
+      `could not start the embedded PostgreSQL in ${dataDir}: ${(e as Error)?.message ?? 'server exited'}${tail ? ` (${tail.trim()})` : ''}`,
+      { path: dataDir },
+      { cause: e },
+    );
   }
   writeFileSync(connPath, JSON.stringify(conn));
   chmodSync(connPath, 0o600);

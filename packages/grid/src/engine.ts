@@ -122,7 +122,8 @@ export class GridEngine {
 
   /** Connects, migrates the store and starts pg-boss. Fails with one typed line (no credentials) when unreachable. */
   static async connect(url: string, options: EngineOptions = {}): Promise<GridEngine> {
-    if (!/^postgres(ql)?:\/\//i.test(url)) throw new OrlError('INVALID_ARGUMENT', `database URL must start with postgres://, got '${redact(url).slice(0, 40)}'`);
+    if (!/^postgres(ql)?:\/\//i.test(url))
+      throw new OrlError('INVALID_ARGUMENT', `database URL must start with postgres://, got '${redact(url).slice(0, 40)}'`);
     const application = options.application ?? 'orl-grid';
     const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5000, application_name: application });
     pool.on('error', () => undefined); // idle-client errors surface on the next query instead of crashing the process
@@ -161,9 +162,10 @@ export class GridEngine {
 
   private async ensureQueue(grid: string): Promise<string> {
     const name = queueName(grid);
-    if (!(await this.boss.getQueue(name))) await this.boss.createQueue(name, { name, retryLimit: 0, expireInSeconds: JOB_BACKSTOP_SECONDS }).catch(async (e) => {
-      if (!(await this.boss.getQueue(name))) throw e; // lost a creation race: fine
-    });
+    if (!(await this.boss.getQueue(name)))
+      await this.boss.createQueue(name, { name, retryLimit: 0, expireInSeconds: JOB_BACKSTOP_SECONDS }).catch(async (e) => {
+        if (!(await this.boss.getQueue(name))) throw e; // lost a creation race: fine
+      });
     return name;
   }
 
@@ -176,7 +178,10 @@ export class GridEngine {
     const name = await this.ensureQueue(grid);
     const startAfter = options.startAfterSeconds ? new Date(Date.now() + options.startAfterSeconds * 1000) : undefined;
     const ordinals = new Map<string, number>(
-      (await this.pool.query(`SELECT hash, ordinal FROM ${SCHEMA}.cells WHERE grid = $1 AND hash = ANY($2)`, [grid, hashes])).rows.map((r) => [r.hash as string, r.ordinal as number]),
+      (await this.pool.query(`SELECT hash, ordinal FROM ${SCHEMA}.cells WHERE grid = $1 AND hash = ANY($2)`, [grid, hashes])).rows.map((r) => [
+        r.hash as string,
+        r.ordinal as number,
+      ]),
     );
     for (let i = 0; i < hashes.length; i += 500) {
       const chunk = hashes.slice(i, i + 500).map((hash) => ({ hash, id: randomUUID() }));
@@ -202,7 +207,11 @@ export class GridEngine {
    * Adds cells to a grid and queues the new ones. Cells already present (same hash) keep their state; with
    * `retryFailed`, failed ones are queued again with a fresh attempt budget. A key reused with another config is refused.
    */
-  async enqueue(grid: string, cells: readonly CellInput[], options: { maxAttempts?: number; retryFailed?: boolean } = {}): Promise<{ added: number; existing: number; requeued: number }> {
+  async enqueue(
+    grid: string,
+    cells: readonly CellInput[],
+    options: { maxAttempts?: number; retryFailed?: boolean } = {},
+  ): Promise<{ added: number; existing: number; requeued: number }> {
     checkGrid(grid);
     const maxAttempts = options.maxAttempts ?? 3;
     if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new OrlError('INVALID_ARGUMENT', `maxAttempts must be a positive integer, got ${maxAttempts}`);
@@ -220,7 +229,11 @@ export class GridEngine {
         else {
           const prev = await c.query(`SELECT hash FROM ${SCHEMA}.cells WHERE grid = $1 AND key = $2`, [grid, cell.key]);
           if (prev.rows[0] && prev.rows[0].hash !== cell.hash) {
-            throw new OrlError('INVALID_ARGUMENT', `grid '${grid}' already has cell ${cell.key} with another config (hash ${prev.rows[0].hash}, now ${cell.hash}): use a new grid name`, { key: cell.key });
+            throw new OrlError(
+              'INVALID_ARGUMENT',
+              `grid '${grid}' already has cell ${cell.key} with another config (hash ${prev.rows[0].hash}, now ${cell.hash}): use a new grid name`,
+              { key: cell.key },
+            );
           }
           existing++;
         }
@@ -228,7 +241,10 @@ export class GridEngine {
     });
     let requeued = 0;
     if (options.retryFailed) {
-      const r = await this.pool.query(`UPDATE ${SCHEMA}.cells SET status = 'queued', attempts = 0, job_id = NULL WHERE grid = $1 AND status = 'failed' AND hash = ANY($2) RETURNING hash`, [grid, cells.map((x) => x.hash)]);
+      const r = await this.pool.query(
+        `UPDATE ${SCHEMA}.cells SET status = 'queued', attempts = 0, job_id = NULL WHERE grid = $1 AND status = 'failed' AND hash = ANY($2) RETURNING hash`,
+        [grid, cells.map((x) => x.hash)],
+      );
       requeued = r.rowCount ?? 0;
     }
     await this.repair(grid);
@@ -256,7 +272,10 @@ export class GridEngine {
          AND (c.job_id IS NULL OR NOT EXISTS (SELECT 1 FROM pgboss.job j WHERE j.id = c.job_id AND j.state IN ('created', 'retry', 'active')))`,
       [grid],
     );
-    await this.deliver(grid, r.rows.map((x) => x.hash as string));
+    await this.deliver(
+      grid,
+      r.rows.map((x) => x.hash as string),
+    );
     return r.rowCount ?? 0;
   }
 
@@ -300,7 +319,10 @@ export class GridEngine {
 
   /** Renews a lease; false when it is no longer ours (reaped after a stall). */
   async renew(grid: string, hash: string, token: string): Promise<boolean> {
-    const r = await this.pool.query(`UPDATE ${SCHEMA}.cells SET lease_expires_at = now() + make_interval(secs => $4) WHERE grid = $1 AND hash = $2 AND lease_token = $3 AND status = 'running'`, [grid, hash, token, this.leaseSeconds]);
+    const r = await this.pool.query(
+      `UPDATE ${SCHEMA}.cells SET lease_expires_at = now() + make_interval(secs => $4) WHERE grid = $1 AND hash = $2 AND lease_token = $3 AND status = 'running'`,
+      [grid, hash, token, this.leaseSeconds],
+    );
     return (r.rowCount ?? 0) > 0;
   }
 
@@ -313,7 +335,13 @@ export class GridEngine {
    * Writes a cell's result and its evaluations in one transaction — only while the caller still holds the lease, so
    * each result is written exactly once. Returns false when the lease was lost (the result is discarded).
    */
-  async finish(grid: string, hash: string, token: string, jobId: string, out: { result: unknown; score?: number | null; seconds?: number | null; evals?: { step: number; metrics: Record<string, number> }[] }): Promise<boolean> {
+  async finish(
+    grid: string,
+    hash: string,
+    token: string,
+    jobId: string,
+    out: { result: unknown; score?: number | null; seconds?: number | null; evals?: { step: number; metrics: Record<string, number> }[] },
+  ): Promise<boolean> {
     const ok = await inTransaction(this.pool, async (c) => {
       const r = await c.query(
         `UPDATE ${SCHEMA}.cells SET status = 'done', result = $4, score = $5, seconds = $6, finished_at = now(), lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
@@ -373,7 +401,10 @@ export class GridEngine {
   }
 
   async cells(grid: string, status?: CellStatus): Promise<CellRow[]> {
-    const r = await this.pool.query(`SELECT * FROM ${SCHEMA}.cells WHERE grid = $1 ${status ? 'AND status = $2' : ''} ORDER BY key`, status ? [grid, status] : [grid]);
+    const r = await this.pool.query(
+      `SELECT * FROM ${SCHEMA}.cells WHERE grid = $1 ${status ? 'AND status = $2' : ''} ORDER BY key`,
+      status ? [grid, status] : [grid],
+    );
     return r.rows.map(toRow);
   }
 

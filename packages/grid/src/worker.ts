@@ -141,7 +141,9 @@ export async function runWorker(engine: GridEngine, grid: string, handler: CellH
       const message = (e as Error)?.message ?? String(e);
       const status = await engine.fail(grid, cell.hash, token, jobId, message, options.retryDelaySeconds);
       summary.failed++;
-      log(`${cell.key}: attempt ${cell.attempts} failed (${message.split('\n')[0]})${status === 'queued' ? ', queued again' : status === 'failed' ? ', no attempts left' : ''}`);
+      log(
+        `${cell.key}: attempt ${cell.attempts} failed (${message.split('\n')[0]})${status === 'queued' ? ', queued again' : status === 'failed' ? ', no attempts left' : ''}`,
+      );
     }
   }
   return summary;

@@ -118,7 +118,9 @@ describe('grid engine on a real PostgreSQL', () => {
     expect(await engine.reap('once')).toBe(1);
     const again = (await engine.claim('once'))!;
     expect(await engine.finish('once', claimed.cell.hash, claimed.token, claimed.jobId, { result: { by: 'stale' } })).toBe(false);
-    expect(await engine.finish('once', again.cell.hash, again.token, again.jobId, { result: { by: 'holder' }, evals: [{ step: 10, metrics: { score: 1 } }] })).toBe(true);
+    expect(
+      await engine.finish('once', again.cell.hash, again.token, again.jobId, { result: { by: 'holder' }, evals: [{ step: 10, metrics: { score: 1 } }] }),
+    ).toBe(true);
     expect(await engine.finish('once', again.cell.hash, again.token, again.jobId, { result: { by: 'twice' } })).toBe(false);
     const [row] = await engine.cells('once');
     expect(row!.result).toEqual({ by: 'holder' });

@@ -14,8 +14,16 @@ const variants: Record<string, object> = { default: {}, bc_beta0: { beta: 0 }, c
 for (const name of (process.argv[3] ?? 'default,bc_beta0,const_lr').split(',')) {
   const out = `runs/iql-check/${name}`;
   const t0 = Date.now();
-  await trainIQL(data, { seed: 0, rewardScale: scale, ...variants[name] }, { steps: 30000, evalEvery: 5000, evaluate: makeEvaluator('hopper', { episodes: 10, seed: 10000 }), outDir: out, normalizeReward: 'none', progress: false });
-  const evals = readJsonl(`${out}/metrics.jsonl`).filter((r) => r['eval/normalized_score'] !== undefined).map((r) => r['eval/normalized_score']!.toFixed(1));
-  const last = readJsonl(`${out}/metrics.jsonl`).filter((r) => r['adv/mean'] !== undefined).at(-1);
+  await trainIQL(
+    data,
+    { seed: 0, rewardScale: scale, ...variants[name] },
+    { steps: 30000, evalEvery: 5000, evaluate: makeEvaluator('hopper', { episodes: 10, seed: 10000 }), outDir: out, normalizeReward: 'none', progress: false },
+  );
+  const evals = readJsonl(`${out}/metrics.jsonl`)
+    .filter((r) => r['eval/normalized_score'] !== undefined)
+    .map((r) => r['eval/normalized_score']!.toFixed(1));
+  const last = readJsonl(`${out}/metrics.jsonl`)
+    .filter((r) => r['adv/mean'] !== undefined)
+    .at(-1);
   console.log(name, 'scale', scale.toFixed(3), 'evals', evals.join(' '), 'last', JSON.stringify(last), ((Date.now() - t0) / 1000).toFixed(0), 's');
 }

@@ -167,7 +167,10 @@ export class IQL implements Agent {
     const qIn = this.q1.inputOffset(B);
     concatRows(e, qIn, this.s, obsDim, batch.actions, actDim, B);
     let qLoss = 0;
-    for (const [q, opt] of [[this.q1, this.q1Opt], [this.q2, this.q2Opt]] as const) {
+    for (const [q, opt] of [
+      [this.q1, this.q1Opt],
+      [this.q2, this.q2Opt],
+    ] as const) {
       const out = q.forward(B, qIn);
       qLoss += mseLoss(e.view(out, B), this.y, this.g) / 2;
       for (let i = 0; i < B; i++) this.g[i]! /= 2;
@@ -228,8 +231,21 @@ export class IQL implements Agent {
       rng: this.rng.getState() as unknown as StateDict,
       normalizer: this.normalizer.toJSON(),
       logStd: this.logStd.get(),
-      nets: { actor: mlpState(this.actor), v: mlpState(this.v), q1: mlpState(this.q1), q2: mlpState(this.q2), q1Target: mlpState(this.q1Target), q2Target: mlpState(this.q2Target) },
-      opts: { actor: this.actorOpt.stateDict(), logStd: this.logStdOpt.stateDict(), v: this.vOpt.stateDict(), q1: this.q1Opt.stateDict(), q2: this.q2Opt.stateDict() },
+      nets: {
+        actor: mlpState(this.actor),
+        v: mlpState(this.v),
+        q1: mlpState(this.q1),
+        q2: mlpState(this.q2),
+        q1Target: mlpState(this.q1Target),
+        q2Target: mlpState(this.q2Target),
+      },
+      opts: {
+        actor: this.actorOpt.stateDict(),
+        logStd: this.logStdOpt.stateDict(),
+        v: this.vOpt.stateDict(),
+        q1: this.q1Opt.stateDict(),
+        q2: this.q2Opt.stateDict(),
+      },
     };
   }
 
@@ -259,7 +275,8 @@ export class IQL implements Agent {
 
 /** CORL/IQL locomotion reward scale: 1000 / (max episode return − min episode return) of the raw dataset. */
 export function iqlRewardScale(episodeReturns: ArrayLike<number>, maxEpisodeSteps = 1000): number {
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (let i = 0; i < episodeReturns.length; i++) {
     lo = Math.min(lo, episodeReturns[i]!);
     hi = Math.max(hi, episodeReturns[i]!);

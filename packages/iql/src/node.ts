@@ -19,10 +19,16 @@ export async function trainIQL(dataset: Dataset, config: Partial<IQLConfig>, opt
   let rewardScale = config.rewardScale;
   if (rewardScale === undefined && (options.normalizeReward ?? 'auto') === 'auto') {
     if (dataset.nextObservations && dataset.metadata.transitions === 'qlearning') {
-      throw new OrlError('INVALID_ARGUMENT', 'IQL reward normalization needs the raw dataset (episode returns): pass the raw rows, config.rewardScale, or normalizeReward: "none"');
+      throw new OrlError(
+        'INVALID_ARGUMENT',
+        'IQL reward normalization needs the raw dataset (episode returns): pass the raw rows, config.rewardScale, or normalizeReward: "none"',
+      );
     }
     if (dataset.labelledCount() !== dataset.size) {
-      throw new OrlError('INVALID_ARGUMENT', 'IQL reward normalization needs every reward (episode returns): pass config.rewardScale or normalizeReward: "none"');
+      throw new OrlError(
+        'INVALID_ARGUMENT',
+        'IQL reward normalization needs every reward (episode returns): pass config.rewardScale or normalizeReward: "none"',
+      );
     }
     rewardScale = iqlRewardScale(dataset.episodeReturns());
   }

@@ -8,7 +8,6 @@ import { createEngine } from '@orl/nn';
 import { IQL, iqlRewardScale } from '../src/index.js';
 import { trainIQL } from '../src/node.js';
 
-
 describe('IQL losses equal hand computations on a tiny fixed network', () => {
   it('value (expectile), critic and advantage-weighted actor losses of one update', () => {
     const norm = StateNormalizer.identity(2);
@@ -16,7 +15,9 @@ describe('IQL losses equal hand computations on a tiny fixed network', () => {
     const agent = new IQL(createEngine({ backend: 'js', notice: false }), 2, 1, norm, cfg);
     const nets = agent.stateDict().nets as Record<string, { params: Float32Array }>;
     const batch: Batch = {
-      size: 3, obsDim: 2, actDim: 1,
+      size: 3,
+      obsDim: 2,
+      actDim: 1,
       observations: Float32Array.from([0.1, -0.2, 0.5, 0.3, -0.4, 0.9]),
       actions: Float32Array.from([0.2, -0.5, 0.7]),
       rewards: Float32Array.from([1, -0.5, 0.25]),
@@ -24,12 +25,17 @@ describe('IQL losses equal hand computations on a tiny fixed network', () => {
       dones: Float32Array.from([0, 1, 0]),
       indices: new Uint32Array(3),
     };
-    let vLoss = 0, qLoss = 0, piLoss = 0;
+    let vLoss = 0,
+      qLoss = 0,
+      piLoss = 0;
     for (let r = 0; r < 3; r++) {
       const s = [batch.observations[2 * r]!, batch.observations[2 * r + 1]!];
       const s2 = [batch.nextObservations[2 * r]!, batch.nextObservations[2 * r + 1]!];
       const a = batch.actions[r]!;
-      const tq = Math.min(refForward(nets.q1Target!.params, [3, 4, 1], [...s, a], 'linear')[0]!, refForward(nets.q2Target!.params, [3, 4, 1], [...s, a], 'linear')[0]!);
+      const tq = Math.min(
+        refForward(nets.q1Target!.params, [3, 4, 1], [...s, a], 'linear')[0]!,
+        refForward(nets.q2Target!.params, [3, 4, 1], [...s, a], 'linear')[0]!,
+      );
       const v = refForward(nets.v!.params, [2, 4, 1], s, 'linear')[0]!;
       const u = tq - v;
       vLoss += (Math.abs(0.7 - (u < 0 ? 1 : 0)) * u * u) / 3;
@@ -49,10 +55,15 @@ describe('IQL losses equal hand computations on a tiny fixed network', () => {
 
 describe('IQL learns', () => {
   it('weights the dataset towards better actions on a one-step task', async () => {
-    const { agent } = await trainIQL(banditData(4000, 1), { hidden: [64, 64], batchSize: 128, beta: 10, expectile: 0.9 }, { steps: 4000, progress: false, normalizeReward: 'none' });
+    const { agent } = await trainIQL(
+      banditData(4000, 1),
+      { hidden: [64, 64], batchSize: 128, beta: 10, expectile: 0.9 },
+      { steps: 4000, progress: false, normalizeReward: 'none' },
+    );
     const p = agent.policy();
     const rng = new Rng(9);
-    let err = 0, bcErr = 0;
+    let err = 0,
+      bcErr = 0;
     for (let k = 0; k < 500; k++) {
       const s = Float32Array.from([rng.uniform(-1, 1), rng.uniform(-1, 1)]);
       err += (p.act(s)[0]! - optimal(s[0]!, s[1]!)) ** 2 / 500;
@@ -91,7 +102,13 @@ describe('IQL checkpoints, determinism, reward scale', () => {
     expect(iqlRewardScale([100, 300, 600])).toBeCloseTo(2);
     const n = 20;
     const raw = new Dataset(
-      { observations: new Float32Array(n), actions: new Float32Array(n), rewards: new Float32Array(n).fill(1), terminals: Uint8Array.from({ length: n }, (_, i) => (i === 4 ? 1 : 0)), timeouts: new Uint8Array(n) },
+      {
+        observations: new Float32Array(n),
+        actions: new Float32Array(n),
+        rewards: new Float32Array(n).fill(1),
+        terminals: Uint8Array.from({ length: n }, (_, i) => (i === 4 ? 1 : 0)),
+        timeouts: new Uint8Array(n),
+      },
       { obsDim: 1, actDim: 1 },
     );
     const { agent } = await trainIQL(raw, { hidden: [4], batchSize: 4 }, { steps: 1, progress: false });

@@ -9,12 +9,24 @@ import { createEngine } from '@orl/nn';
 import { DynamicsEnsemble, DynamicsReward, SAC, rollout } from '../src/index.js';
 
 const quick = process.argv.includes('--quick');
-const N = quick ? 20_000 : 100_000, S = 11, A = 3;
+const N = quick ? 20_000 : 100_000,
+  S = 11,
+  A = 3;
 const rng = new Rng(0);
 const obs = rng.fillNormal(new Float32Array(N * S)) as Float32Array;
 const act = rng.fillUniform(new Float32Array(N * A), -1, 1) as Float32Array;
 const next = obs.map((v, i) => v + 0.05 * act[Math.floor(i / S) * A + (i % A)]! + 0.01 * rng.normal());
-const data = new Dataset({ observations: obs, actions: act, rewards: act.filter((_, i) => i % A === 0), terminals: new Uint8Array(N), timeouts: new Uint8Array(N), nextObservations: next }, { obsDim: S, actDim: A });
+const data = new Dataset(
+  {
+    observations: obs,
+    actions: act,
+    rewards: act.filter((_, i) => i % A === 0),
+    terminals: new Uint8Array(N),
+    timeouts: new Uint8Array(N),
+    nextObservations: next,
+  },
+  { obsDim: S, actDim: A },
+);
 const engine = createEngine();
 const r: Record<string, number> = {};
 let t = performance.now();
@@ -37,13 +49,25 @@ t = performance.now();
 rollout(dyn, null, (o, n) => sac.sample(o, n).action, starts, 'halfcheetah', { horizon: 5, select: 'none' }, rng);
 r.mopoRoundSeconds = (performance.now() - t) / 1000;
 const B = 256;
-const batch = { size: B, obsDim: S, actDim: A, observations: obs.slice(0, B * S), actions: act.slice(0, B * A), rewards: new Float32Array(B), nextObservations: next.slice(0, B * S), dones: new Float32Array(B), indices: new Uint32Array(B) };
+const batch = {
+  size: B,
+  obsDim: S,
+  actDim: A,
+  observations: obs.slice(0, B * S),
+  actions: act.slice(0, B * A),
+  rewards: new Float32Array(B),
+  nextObservations: next.slice(0, B * S),
+  dones: new Float32Array(B),
+  indices: new Uint32Array(B),
+};
 t = performance.now();
 const steps = quick ? 100 : 1000;
 for (let i = 0; i < steps; i++) sac.update(batch);
 r.sac1000StepsSeconds = ((performance.now() - t) / 1000) * (1000 / steps);
 console.log('\n@orl/morec benchmark (hopper-sized)');
-console.log(`dynamics epoch on ${N} rows: ${r.dynamicsEpochSeconds.toFixed(1)} s | 100 dynamics-reward steps: ${r.dynamicsReward100StepsSeconds.toFixed(1)} s | filtered rollout round (${roll.size} transitions, ${r.snapshots} snapshots): ${r.rolloutRoundSeconds.toFixed(1)} s | MOPO round (h 5): ${r.mopoRoundSeconds.toFixed(2)} s | 1000 SAC steps: ${r.sac1000StepsSeconds.toFixed(1)} s`);
+console.log(
+  `dynamics epoch on ${N} rows: ${r.dynamicsEpochSeconds.toFixed(1)} s | 100 dynamics-reward steps: ${r.dynamicsReward100StepsSeconds.toFixed(1)} s | filtered rollout round (${roll.size} transitions, ${r.snapshots} snapshots): ${r.rolloutRoundSeconds.toFixed(1)} s | MOPO round (h 5): ${r.mopoRoundSeconds.toFixed(2)} s | 1000 SAC steps: ${r.sac1000StepsSeconds.toFixed(1)} s`,
+);
 const root = join(import.meta.dirname, '..', '..', '..');
 mkdirSync(join(root, 'bench-results'), { recursive: true });
 writeFileSync(join(root, 'bench-results', 'morec.json'), JSON.stringify({ date: new Date().toISOString(), ...r }, null, 2));

@@ -27,7 +27,8 @@ const { infos } = await readD4rl(g.path);
 const raw = g.dataset;
 const task = String(g.metadata.task);
 const data = toTransitions(raw);
-const S = data.obsDim, A = data.actDim;
+const S = data.obsDim,
+  A = data.actDim;
 const engine = createEngine();
 const rng = new Rng(0);
 const perm = rng.permutation(data.size);
@@ -66,7 +67,9 @@ if (existsSync(`${drKey}-dr.orl`)) {
 // Held-out rows (never seen by the model or the discriminator).
 const H = 2000;
 const held = perm.slice(modelRows, modelRows + H);
-const hs = new Float32Array(H * S), ha = new Float32Array(H * A), hd = new Float32Array(H * S);
+const hs = new Float32Array(H * S),
+  ha = new Float32Array(H * A),
+  hd = new Float32Array(H * S);
 held.forEach((i, k) => {
   hs.set(data.observations.subarray(i * S, (i + 1) * S), k * S);
   ha.set(data.actions.subarray(i * A, (i + 1) * A), k * A);
@@ -76,25 +79,30 @@ const sdDelta = new Float64Array(S);
 for (let k = 0; k < H; k++) for (let j = 0; j < S; j++) sdDelta[j]! += hd[k * S + j]! ** 2 / H;
 for (let j = 0; j < S; j++) sdDelta[j] = Math.sqrt(sdDelta[j]!);
 // Per-dimension scale of observations, for an error that is not dominated by the velocity dims.
-const sdObs = new Float64Array(S), muObs = new Float64Array(S);
+const sdObs = new Float64Array(S),
+  muObs = new Float64Array(S);
 for (let i = 0; i < sub.size; i++) for (let j = 0; j < S; j++) muObs[j]! += sub.observations[i * S + j]! / sub.size;
 for (let i = 0; i < sub.size; i++) for (let j = 0; j < S; j++) sdObs[j]! += (sub.observations[i * S + j]! - muObs[j]!) ** 2 / sub.size;
 for (let j = 0; j < S; j++) sdObs[j] = Math.sqrt(sdObs[j]!) + 1e-6;
 
 // 1. AUC.
 const truth = dr.score(hs, ha, hd, H);
-out.auc = Object.fromEntries([0.1, 0.3, 1].map((f) => {
-  const bad = hd.map((d, i) => d + f * sdDelta[i % S]! * rng.normal());
-  return [`perturb ${f}·std(Δs)`, auc(truth, dr.score(hs, ha, bad, H))];
-}));
+out.auc = Object.fromEntries(
+  [0.1, 0.3, 1].map((f) => {
+    const bad = hd.map((d, i) => d + f * sdDelta[i % S]! * rng.normal());
+    return [`perturb ${f}·std(Δs)`, auc(truth, dr.score(hs, ha, bad, H))];
+  }),
+);
 log(`AUC: ${JSON.stringify(out.auc)}`);
 
 // 2. One-step selection on held-out rows: 10 candidates (5 elites × 2) from the adversarial model.
 {
   const { mean: mu, std } = adv.predict(hs, ha, H);
-  const td = adv.targetDim, K = 2 * mu.length;
+  const td = adv.targetDim,
+    K = 2 * mu.length;
   const cands = Array.from({ length: K }, (_, j) => {
-    const e = Math.floor(j / 2), v = new Float32Array(H * S);
+    const e = Math.floor(j / 2),
+      v = new Float32Array(H * S);
     for (let r = 0; r < H; r++) for (let d = 0; d < S; d++) v[r * S + d] = mu[e]![r * td + d]! + std[e]![r * td + d]! * rng.normal();
     return v;
   });
@@ -107,10 +115,16 @@ log(`AUC: ${JSON.stringify(out.auc)}`);
   const pick: Record<string, number[]> = { random: [], 'softmax κ=0.1': [], 'softmax κ=0.03': [], argmax: [], 'best possible (oracle)': [] };
   let spread = 0;
   for (let r = 0; r < H; r++) {
-    const e = cands.map((v) => err(v, r)), s = scores.map((x) => x[r]!);
+    const e = cands.map((v) => err(v, r)),
+      s = scores.map((x) => x[r]!);
     pick.random!.push(mean(e));
-    for (const [key, kappa] of [['softmax κ=0.1', 0.1], ['softmax κ=0.03', 0.03]] as const) {
-      const mx = Math.max(...s), w = s.map((x) => Math.exp((x - mx) / kappa)), z = w.reduce((a, b) => a + b, 0);
+    for (const [key, kappa] of [
+      ['softmax κ=0.1', 0.1],
+      ['softmax κ=0.03', 0.03],
+    ] as const) {
+      const mx = Math.max(...s),
+        w = s.map((x) => Math.exp((x - mx) / kappa)),
+        z = w.reduce((a, b) => a + b, 0);
       pick[key]!.push(w.reduce((acc, wi, j) => acc + (wi / z) * e[j]!, 0)); // expected error of the softmax pick
     }
     pick.argmax!.push(e[s.indexOf(Math.max(...s))]!);
@@ -122,8 +136,20 @@ log(`AUC: ${JSON.stringify(out.auc)}`);
   const q = (v: number[], p: number) => [...v].sort((a, b) => a - b)[Math.floor(p * (v.length - 1))]!;
   const realRd = Array.from(truth);
   out.rdScale = {
-    real: { mean: mean(realRd), p10: q(realRd, 0.1), median: q(realRd, 0.5), p90: q(realRd, 0.9), below06: realRd.filter((x) => x < 0.6).length / realRd.length },
-    modelCandidates: { mean: mean(allCand), p10: q(allCand, 0.1), median: q(allCand, 0.5), p90: q(allCand, 0.9), below06: allCand.filter((x) => x < 0.6).length / allCand.length },
+    real: {
+      mean: mean(realRd),
+      p10: q(realRd, 0.1),
+      median: q(realRd, 0.5),
+      p90: q(realRd, 0.9),
+      below06: realRd.filter((x) => x < 0.6).length / realRd.length,
+    },
+    modelCandidates: {
+      mean: mean(allCand),
+      p10: q(allCand, 0.1),
+      median: q(allCand, 0.5),
+      p90: q(allCand, 0.9),
+      below06: allCand.filter((x) => x < 0.6).length / allCand.length,
+    },
   };
   log(`r_D scale: ${JSON.stringify(out.rdScale)}`);
   out.oneStepRdSpread = spread;
@@ -134,7 +160,8 @@ log(`AUC: ${JSON.stringify(out.auc)}`);
 const seg = recipe(name).segments.at(-1)!;
 const behaviour = await shippedPolicy(seg.policy);
 const env = await makeEnv(task);
-const nq = infos.qpos!.length / raw.size, nv = infos.qvel!.length / raw.size;
+const nq = infos.qpos!.length / raw.size,
+  nv = infos.qvel!.length / raw.size;
 // Start states with at least 100 more steps in the same episode (so the data's own trajectory is a valid baseline).
 const startRows: number[] = [];
 while (startRows.length < nStarts) {
@@ -173,8 +200,17 @@ for (const source of ['logged', 'behaviour'] as const) {
       return a;
     };
     // No termination function and no early stop: every rollout runs the full horizon, rows stay in order.
-    const roll = rollout(c.model, c.select === 'none' ? null : dr, policy, starts, 'halfcheetah', { horizon: 100, select: c.select, earlyStop: false, penalty: 0 }, new Rng(7));
-    const l2: Record<number, number[]> = {}, norm: Record<number, number[]> = {};
+    const roll = rollout(
+      c.model,
+      c.select === 'none' ? null : dr,
+      policy,
+      starts,
+      'halfcheetah',
+      { horizon: 100, select: c.select, earlyStop: false, penalty: 0 },
+      new Rng(7),
+    );
+    const l2: Record<number, number[]> = {},
+      norm: Record<number, number[]> = {};
     for (const h of HORIZONS) (l2[h] = []), (norm[h] = []);
     let fell = 0;
     for (let k = 0; k < nStarts; k++) {
@@ -185,7 +221,8 @@ for (const source of ['logged', 'behaviour'] as const) {
         const row = h * nStarts + k;
         const r = env.step(roll.actions.subarray(row * A, (row + 1) * A));
         if (HORIZONS.includes(h + 1)) {
-          let e = 0, en = 0;
+          let e = 0,
+            en = 0;
           for (let j = 0; j < S; j++) {
             const d = roll.nextObservations[row * S + j]! - r.observation[j]!;
             e += d * d;
@@ -200,24 +237,32 @@ for (const source of ['logged', 'behaviour'] as const) {
         }
       }
     }
-    const res: Record<string, unknown> = Object.fromEntries(HORIZONS.map((h) => [h, { meanL2: mean(l2[h]!), medianL2: median(l2[h]!), meanNormalizedL2: mean(norm[h]!), n: l2[h]!.length }]));
+    const res: Record<string, unknown> = Object.fromEntries(
+      HORIZONS.map((h) => [h, { meanL2: mean(l2[h]!), medianL2: median(l2[h]!), meanNormalizedL2: mean(norm[h]!), n: l2[h]!.length }]),
+    );
     res.simulatorTerminated = fell;
     if (c.select !== 'none') res.meanRdChosen = roll.meanRewardD;
     rolloutError[source]![c.key] = res;
-    ((perStart[source] ??= {})[c.key] = norm);
-    log(`${source} actions, ${c.key}: ${HORIZONS.map((h) => `h${h} ${mean(l2[h]!).toFixed(2)} (norm ${mean(norm[h]!).toFixed(2)}, n ${l2[h]!.length})`).join(' | ')}${c.select !== 'none' ? ` r_D ${roll.meanRewardD.toFixed(2)}` : ''}`);
+    (perStart[source] ??= {})[c.key] = norm;
+    log(
+      `${source} actions, ${c.key}: ${HORIZONS.map((h) => `h${h} ${mean(l2[h]!).toFixed(2)} (norm ${mean(norm[h]!).toFixed(2)}, n ${l2[h]!.length})`).join(' | ')}${c.select !== 'none' ? ` r_D ${roll.meanRewardD.toFixed(2)}` : ''}`,
+    );
   }
 }
 env.close();
 out.rolloutError = rolloutError;
 // Paired difference (logged actions: every start reaches every horizon): MOREC − MOPO, mean ± standard error.
 {
-  const a = perStart.logged![conditions[2]!.key]!, b = perStart.logged![conditions[0]!.key]!;
-  out.pairedDifference = Object.fromEntries(HORIZONS.map((h) => {
-    const d = a[h]!.map((v, k) => v - b[h]![k]!);
-    const m = mean(d), se = Math.sqrt(d.reduce((acc, x) => acc + (x - m) ** 2, 0) / (d.length - 1) / d.length);
-    return [h, { mean: m, se, moreSmaller: d.filter((x) => x < 0).length / d.length }];
-  }));
+  const a = perStart.logged![conditions[2]!.key]!,
+    b = perStart.logged![conditions[0]!.key]!;
+  out.pairedDifference = Object.fromEntries(
+    HORIZONS.map((h) => {
+      const d = a[h]!.map((v, k) => v - b[h]![k]!);
+      const m = mean(d),
+        se = Math.sqrt(d.reduce((acc, x) => acc + (x - m) ** 2, 0) / (d.length - 1) / d.length);
+      return [h, { mean: m, se, moreSmaller: d.filter((x) => x < 0).length / d.length }];
+    }),
+  );
   log(`paired normalized-error difference MOREC − MOPO (logged actions): ${JSON.stringify(out.pairedDifference)}`);
 }
 

@@ -27,10 +27,13 @@ const data = labelFraction < 1 ? maskRewards(toTransitions(g.dataset), labelFrac
 const task = String(g.metadata.task);
 const morec = method.startsWith('morec');
 const mobile = method.endsWith('mobile');
-const pretrained = labelFraction < 1 ? undefined : {
-  dynamics: DynamicsEnsemble.fromState(engine, loadState(`${cache}-${morec ? 'adv' : 'dynamics'}.orl`)),
-  dynamicsReward: morec ? DynamicsReward.fromState(engine, loadState(`${cache}-dr.orl`)) : null,
-};
+const pretrained =
+  labelFraction < 1
+    ? undefined
+    : {
+        dynamics: DynamicsEnsemble.fromState(engine, loadState(`${cache}-${morec ? 'adv' : 'dynamics'}.orl`)),
+        dynamicsReward: morec ? DynamicsReward.fromState(engine, loadState(`${cache}-dr.orl`)) : null,
+      };
 const outDir = `runs/real/scores/${name}-${method}-s${seed}${labelFraction < 1 ? `-labels${labelFraction}` : ''}`;
 mkdirSync(outDir, { recursive: true });
 const t0 = performance.now();
@@ -39,7 +42,15 @@ const r = await trainMorec(
   // MOREC: horizon 100 with the dynamics-reward filter and early stop (the release); MOPO: its own horizon 5, no filter.
   { seed, rollout: morec ? { select: 'softmax', horizon: 100 } : { select: 'none', horizon: 5 }, rolloutBatch, policyPenalty: mobile ? 'mobile' : 'mopo' },
   {
-    steps, evalEvery: 10_000, evaluate: makeEvaluator(task, { episodes: 5 }), engine, maxModelRows: modelRows, dynamics: { maxEpochs: 30 }, ...(pretrained ? { pretrained } : {}), outDir, progress: false,
+    steps,
+    evalEvery: 10_000,
+    evaluate: makeEvaluator(task, { episodes: 5 }),
+    engine,
+    maxModelRows: modelRows,
+    dynamics: { maxEpochs: 30 },
+    ...(pretrained ? { pretrained } : {}),
+    outDir,
+    progress: false,
     log: (m) => console.log(`[${method}] ${m}`),
   },
 );

@@ -15,7 +15,7 @@
  *     own samples at data (s, a): a typical model sample sits at D = 0.5, better ones above, and a rollout stops only
  *     when all candidates are worse than most model samples on the data. Ranking (AUC) is unchanged.
  */
-import { Dataset, OrlError, Rng, StateNormalizer, type StateDict } from '@orl/core';
+import { type Dataset, OrlError, Rng, StateNormalizer, type StateDict } from '@orl/core';
 import { Adam, MLP, type Engine } from '@orl/nn';
 import type { DynamicsEnsemble } from './dynamics.js';
 import { boundLogVar, gaussianNll } from './gaussian.js';
@@ -92,7 +92,8 @@ export class DynamicsReward {
     if (!data.nextObservations) throw new OrlError('INVALID_DATASET', 'dynamics reward training needs transitions');
     const c = this.config;
     const { obsDim, actDim } = this;
-    const w = this.inDim, td = dynamics.targetDim;
+    const w = this.inDim,
+      td = dynamics.targetDim;
     const all = new Float32Array(data.size * w);
     for (let i = 0; i < data.size; i++) {
       all.set(data.observations.subarray(i * obsDim, (i + 1) * obsDim), i * w);
@@ -103,10 +104,17 @@ export class DynamicsReward {
     const B = c.batchSize;
     const opt = new Adam(this.net, { lr: c.lr });
     const modelOpts = c.modelLr > 0 ? dynamics.members.map((m) => new Adam(m, { lr: c.modelLr })) : [];
-    const s = new Float32Array(B * obsDim), a = new Float32Array(B * actDim), dReal = new Float32Array(B * obsDim), dFake = new Float32Array(B * obsDim);
-    const x = new Float32Array(2 * B * w), g = new Float32Array(2 * B);
-    const gOut = this.engine.alloc(2 * B), gModel = this.engine.alloc(B * 2 * td);
-    const gm = new Float32Array(B * 2 * td), y = new Float32Array(B * td), mRow = new Float32Array(B * 2 * td);
+    const s = new Float32Array(B * obsDim),
+      a = new Float32Array(B * actDim),
+      dReal = new Float32Array(B * obsDim),
+      dFake = new Float32Array(B * obsDim);
+    const x = new Float32Array(2 * B * w),
+      g = new Float32Array(2 * B);
+    const gOut = this.engine.alloc(2 * B),
+      gModel = this.engine.alloc(B * 2 * td);
+    const gm = new Float32Array(B * 2 * td),
+      y = new Float32Array(B * td),
+      mRow = new Float32Array(B * 2 * td);
     this.snapshots = [];
     let last: Record<string, number> = {};
     for (let step = 1; step <= c.steps; step++) {
@@ -140,9 +148,12 @@ export class DynamicsReward {
       this.pack(s, a, dFake, B, x.subarray(B * w));
       this.engine.write(this.net.inputOffset(2 * B), x);
       const logits = this.engine.read(this.net.forward(2 * B), 2 * B);
-      let dLoss = 0, accReal = 0, accFake = 0;
+      let dLoss = 0,
+        accReal = 0,
+        accFake = 0;
       for (let r = 0; r < 2 * B; r++) {
-        const p = sigmoid(logits[r]!), label = r < B ? 1 : 0;
+        const p = sigmoid(logits[r]!),
+          label = r < B ? 1 : 0;
         dLoss -= (label ? Math.log(p + 1e-8) : Math.log(1 - p + 1e-8)) / (2 * B);
         g[r] = (p - label) / (2 * B);
         if (r < B) accReal += p > 0.5 ? 1 / B : 0;
@@ -201,9 +212,12 @@ export class DynamicsReward {
   /** Median and spread (IQR / 1.349) of every snapshot's logits on the model's own samples at data (s, a). */
   private calibrate(dynamics: DynamicsEnsemble, data: Dataset): void {
     const { obsDim, actDim } = this;
-    const n = Math.min(4096, data.size), td = dynamics.targetDim;
+    const n = Math.min(4096, data.size),
+      td = dynamics.targetDim;
     const rows = Array.from({ length: n }, () => this.rng.int(data.size));
-    const s = new Float32Array(n * obsDim), a = new Float32Array(n * actDim), d = new Float32Array(n * obsDim);
+    const s = new Float32Array(n * obsDim),
+      a = new Float32Array(n * actDim),
+      d = new Float32Array(n * obsDim);
     rows.forEach((i, r) => {
       s.set(data.observations.subarray(i * obsDim, (i + 1) * obsDim), r * obsDim);
       a.set(data.actions.subarray(i * actDim, (i + 1) * actDim), r * actDim);
@@ -215,7 +229,8 @@ export class DynamicsReward {
     }
     const x = new Float32Array(n * this.inDim);
     this.pack(s, a, d, n, x);
-    const shift: number[] = [], scale: number[] = [];
+    const shift: number[] = [],
+      scale: number[] = [];
     for (const logits of this.snapshotLogits(x, n)) {
       const v = Array.from(logits).sort((p, q) => p - q);
       const at = (p: number) => v[Math.floor(p * (n - 1))]!;
@@ -244,17 +259,27 @@ export class DynamicsReward {
 
   /** The snapshot ensemble, input normalizer and config (what score() needs). */
   stateDict(): StateDict {
-    return { format: 'orl-dynamics-reward/1', config: this.config as unknown as StateDict, obsDim: this.obsDim, actDim: this.actDim, norm: this.norm?.toJSON() ?? null, snapshots: this.snapshots, calibration: this.calibration };
+    return {
+      format: 'orl-dynamics-reward/1',
+      config: this.config as unknown as StateDict,
+      obsDim: this.obsDim,
+      actDim: this.actDim,
+      norm: this.norm?.toJSON() ?? null,
+      snapshots: this.snapshots,
+      calibration: this.calibration,
+    };
   }
 
   static fromState(engine: Engine, s: StateDict): DynamicsReward {
     if (s.format !== 'orl-dynamics-reward/1') throw new OrlError('FORMAT', 'not a dynamics reward state');
     const d = new DynamicsReward(engine, s.obsDim as number, s.actDim as number, s.config as unknown as DynamicsRewardConfig);
     d.snapshots = (s.snapshots as Float32Array[]).map((p) => Float32Array.from(p));
-    if (d.snapshots.some((p) => p.length !== d.net.size)) throw new OrlError('SHAPE_MISMATCH', `dynamics reward snapshot size differs from the network (${d.net.size} parameters)`);
+    if (d.snapshots.some((p) => p.length !== d.net.size))
+      throw new OrlError('SHAPE_MISMATCH', `dynamics reward snapshot size differs from the network (${d.net.size} parameters)`);
     d.norm = s.norm ? StateNormalizer.fromJSON(s.norm as never) : null;
     d.calibration = (s.calibration as DynamicsReward['calibration']) ?? null;
-    if (d.calibration && (d.calibration.shift.length !== d.snapshots.length || d.calibration.scale.length !== d.snapshots.length)) throw new OrlError('SHAPE_MISMATCH', 'dynamics reward calibration does not match its snapshots');
+    if (d.calibration && (d.calibration.shift.length !== d.snapshots.length || d.calibration.scale.length !== d.snapshots.length))
+      throw new OrlError('SHAPE_MISMATCH', 'dynamics reward calibration does not match its snapshots');
     if (d.snapshots.length) d.net.setParams(d.snapshots.at(-1)!);
     return d;
   }
@@ -266,7 +291,8 @@ export class DynamicsReward {
     this.pack(obs, act, delta, n, x);
     const sum = new Float64Array(n);
     this.snapshotLogits(x, n).forEach((logits, i) => {
-      const shift = this.calibration?.shift[i] ?? 0, scale = this.calibration?.scale[i] ?? 1;
+      const shift = this.calibration?.shift[i] ?? 0,
+        scale = this.calibration?.scale[i] ?? 1;
       for (let r = 0; r < n; r++) sum[r]! += sigmoid((logits[r]! - shift) / scale);
     });
     const k = this.snapshots.length;
@@ -286,6 +312,7 @@ export function auc(pos: ArrayLike<number>, neg: ArrayLike<number>): number {
     for (let k = i; k < j; k++) if (all[k]![1] === 1) rankSum += avgRank;
     i = j;
   }
-  const np = pos.length, nn = neg.length;
+  const np = pos.length,
+    nn = neg.length;
   return (rankSum - (np * (np + 1)) / 2) / (np * nn);
 }

@@ -1,4 +1,4 @@
-import { Dataset, OrlError, Rng, StateNormalizer, type StateDict } from '@orl/core';
+import { type Dataset, OrlError, Rng, StateNormalizer, type StateDict } from '@orl/core';
 import { Adam, MLP, mlpState, type Engine } from '@orl/nn';
 import { boundLogVar, gaussianNll } from './gaussian.js';
 
@@ -65,7 +65,10 @@ export class DynamicsEnsemble {
     if (this.config.elites > this.config.members) throw new OrlError('INVALID_CONFIG', 'elites must be ≤ members');
     this.rng = new Rng(this.config.seed);
     const out = 2 * this.targetDim;
-    this.members = Array.from({ length: this.config.members }, () => new MLP(engine, { sizes: [obsDim + actDim, ...this.config.hidden, out], hidden: 'relu', seed: this.rng.fork() }));
+    this.members = Array.from(
+      { length: this.config.members },
+      () => new MLP(engine, { sizes: [obsDim + actDim, ...this.config.hidden, out], hidden: 'relu', seed: this.rng.fork() }),
+    );
   }
 
   /** Δs dims + 1 reward dim (when predicted). */
@@ -104,10 +107,12 @@ export class DynamicsEnsemble {
     if (!data.nextObservations) throw new OrlError('INVALID_DATASET', 'dynamics training needs transitions (nextObservations)');
     const c = this.config;
     const { obsDim, actDim } = this;
-    const w = obsDim + actDim, td = this.targetDim;
+    const w = obsDim + actDim,
+      td = this.targetDim;
     const perm = this.rng.permutation(data.size);
     const nHold = Math.min(Math.round(c.holdoutFraction * data.size), c.maxHoldout);
-    const hold = perm.slice(0, nHold), train = perm.slice(nHold);
+    const hold = perm.slice(0, nHold),
+      train = perm.slice(nHold);
     const sa = new Float32Array(train.length * w);
     for (let k = 0; k < train.length; k++) {
       const i = train[k]!;
@@ -117,14 +122,20 @@ export class DynamicsEnsemble {
     this.inputNorm = StateNormalizer.fit(sa, w, 1e-6);
     const opts = this.members.map((m) => new Adam(m, { lr: c.lr, weightDecay: c.weightDecay }));
     const B = Math.min(c.batchSize, train.length);
-    const x = new Float32Array(B * w), y = new Float32Array(B * td), mask = new Float32Array(B).fill(1), g = new Float32Array(B * 2 * td);
+    const x = new Float32Array(B * w),
+      y = new Float32Array(B * td),
+      mask = new Float32Array(B).fill(1),
+      g = new Float32Array(B * 2 * td);
     const dOut = this.engine.alloc(B * 2 * td);
-    const hx = new Float32Array(nHold * w), hy = new Float32Array(nHold * td), hm = new Float32Array(nHold).fill(1);
+    const hx = new Float32Array(nHold * w),
+      hy = new Float32Array(nHold * td),
+      hm = new Float32Array(nHold).fill(1);
     this.inputs(data, hold, 0, nHold, hx);
     this.targets(data, hold, 0, nHold, hy, hm);
     const best = this.members.map(() => Infinity);
     const snapshots = this.members.map((m) => m.getParams());
-    let stale = 0, epoch = 0;
+    let stale = 0,
+      epoch = 0;
     const orders = this.members.map(() => Uint32Array.from(train));
     for (epoch = 1; epoch <= c.maxEpochs; epoch++) {
       this.members.forEach((m, k) => {
@@ -155,7 +166,11 @@ export class DynamicsEnsemble {
       if (stale >= c.patience) break;
     }
     this.members.forEach((m, k) => m.setParams(snapshots[k]!));
-    this.eliteIdx = best.map((v, k) => [v, k] as const).sort((a, b) => a[0] - b[0]).slice(0, c.elites).map(([, k]) => k);
+    this.eliteIdx = best
+      .map((v, k) => [v, k] as const)
+      .sort((a, b) => a[0] - b[0])
+      .slice(0, c.elites)
+      .map(([, k]) => k);
     this.engine.free(dOut);
     return { holdout: best, epochs: Math.min(epoch, c.maxEpochs), elites: [...this.eliteIdx] };
   }
@@ -177,7 +192,8 @@ export class DynamicsEnsemble {
   private mse(m: MLP, x: Float32Array, y: Float32Array, n: number, mask: Float32Array): number {
     const td = this.targetDim;
     const out = this.forwardMember(m, x, n);
-    let s = 0, cnt = 0;
+    let s = 0,
+      cnt = 0;
     for (let r = 0; r < n; r++) {
       for (let j = 0; j < td; j++) {
         if (j === this.obsDim && !mask[r]) continue;
@@ -206,17 +222,20 @@ export class DynamicsEnsemble {
   predict(obs: Float32Array, act: Float32Array, n: number): { mean: Float32Array[]; std: Float32Array[] } {
     if (!this.inputNorm || this.eliteIdx.length === 0) throw new OrlError('INVALID_ARGUMENT', 'DynamicsEnsemble.predict before fit');
     const { obsDim, actDim } = this;
-    const w = obsDim + actDim, td = this.targetDim;
+    const w = obsDim + actDim,
+      td = this.targetDim;
     const x = new Float32Array(n * w);
     for (let r = 0; r < n; r++) {
       x.set(obs.subarray(r * obsDim, (r + 1) * obsDim), r * w);
       x.set(act.subarray(r * actDim, (r + 1) * actDim), r * w + obsDim);
     }
     this.inputNorm.normalize(x, x);
-    const mean: Float32Array[] = [], std: Float32Array[] = [];
+    const mean: Float32Array[] = [],
+      std: Float32Array[] = [];
     for (const k of this.eliteIdx) {
       const out = this.forwardMember(this.members[k]!, x, n);
-      const mu = new Float32Array(n * td), sd = new Float32Array(n * td);
+      const mu = new Float32Array(n * td),
+        sd = new Float32Array(n * td);
       for (let r = 0; r < n; r++) {
         for (let j = 0; j < td; j++) {
           mu[r * td + j] = out[r * 2 * td + j]!;
@@ -230,7 +249,15 @@ export class DynamicsEnsemble {
   }
 
   stateDict(): StateDict {
-    return { format: 'orl-dynamics/1', config: this.config as unknown as StateDict, obsDim: this.obsDim, actDim: this.actDim, elites: this.eliteIdx, inputNorm: this.inputNorm?.toJSON() ?? null, members: this.members.map((m) => mlpState(m)) };
+    return {
+      format: 'orl-dynamics/1',
+      config: this.config as unknown as StateDict,
+      obsDim: this.obsDim,
+      actDim: this.actDim,
+      elites: this.eliteIdx,
+      inputNorm: this.inputNorm?.toJSON() ?? null,
+      members: this.members.map((m) => mlpState(m)),
+    };
   }
 
   static fromState(engine: Engine, s: StateDict): DynamicsEnsemble {

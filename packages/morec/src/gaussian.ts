@@ -21,7 +21,14 @@ export function boundLogVar(raw: number): { logvar: number; grad: number } {
  * Gaussian negative log-likelihood (without the constant), mean over rows and dims:
  * L = mean((μ − y)²·exp(−logvar) + logvar). Writes dL/d[μ | raw] into `grad` (layout [rows × 2·dim]).
  */
-export function gaussianNll(out: ArrayLike<number>, target: ArrayLike<number>, rows: number, dim: number, grad: Float32Array, weights?: ArrayLike<number>): number {
+export function gaussianNll(
+  out: ArrayLike<number>,
+  target: ArrayLike<number>,
+  rows: number,
+  dim: number,
+  grad: Float32Array,
+  weights?: ArrayLike<number>,
+): number {
   let loss = 0;
   const n = rows * dim;
   for (let r = 0; r < rows; r++) {

@@ -8,10 +8,10 @@
  * Policy penalty: MOPO's (reward − λ·max‖σ‖, in the rollouts) or MOBILE's (Sun et al., ICML 2023): the critic target
  * of a model transition uses r − β·std_e(E_k[min Q′(s′_ek, a′)]) over next states s′_ek sampled from every elite e.
  */
-import { Dataset, OrlError, Rng, type Agent, type Batch, type StateDict } from '@orl/core';
+import { type Dataset, OrlError, Rng, type Agent, type Batch, type StateDict } from '@orl/core';
 import type { Engine, MlpPolicy } from '@orl/nn';
-import { DynamicsEnsemble, type DynamicsConfig } from './dynamics.js';
-import { DynamicsReward, type DynamicsRewardConfig } from './dynamics-reward.js';
+import type { DynamicsEnsemble, DynamicsConfig } from './dynamics.js';
+import type { DynamicsReward, DynamicsRewardConfig } from './dynamics-reward.js';
 import { rollout, type RolloutConfig } from './rollout.js';
 import { SAC, type SACConfig } from './sac.js';
 
@@ -65,7 +65,11 @@ class ModelBuffer {
   readonly done: Float32Array;
   size = 0;
   private ptr = 0;
-  constructor(readonly capacity: number, readonly obsDim: number, readonly actDim: number) {
+  constructor(
+    readonly capacity: number,
+    readonly obsDim: number,
+    readonly actDim: number,
+  ) {
     this.obs = new Float32Array(capacity * obsDim);
     this.act = new Float32Array(capacity * actDim);
     this.rew = new Float32Array(capacity);
@@ -104,7 +108,8 @@ export class MorecAgent implements Agent {
     config: Partial<MorecConfig> = {},
   ) {
     this.config = { ...MOREC_DEFAULTS, ...config, mobile: { ...MOREC_DEFAULTS.mobile, ...config.mobile } };
-    if (!(this.config.mobile.samples >= 1) || !(this.config.mobile.beta >= 0)) throw new OrlError('INVALID_CONFIG', 'mobile.samples must be ≥ 1 and mobile.beta ≥ 0');
+    if (!(this.config.mobile.samples >= 1) || !(this.config.mobile.beta >= 0))
+      throw new OrlError('INVALID_CONFIG', 'mobile.samples must be ≥ 1 and mobile.beta ≥ 0');
     if (this.config.policyPenalty === 'mobile' && dynamics.eliteIdx.length < 2) throw new OrlError('INVALID_CONFIG', 'MOBILE needs at least 2 elites');
     const c = this.config;
     const { obsDim, actDim } = data;
@@ -112,11 +117,23 @@ export class MorecAgent implements Agent {
     this.rng = new Rng(c.seed + 7);
     this.buffer = new ModelBuffer(Math.max(1, c.bufferRounds * c.rolloutBatch * (c.rollout.horizon ?? 100)), obsDim, actDim);
     const B = c.batchSize;
-    this.batch = { size: B, obsDim, actDim, observations: new Float32Array(B * obsDim), actions: new Float32Array(B * actDim), rewards: new Float32Array(B), nextObservations: new Float32Array(B * obsDim), dones: new Float32Array(B), indices: new Uint32Array(B) };
+    this.batch = {
+      size: B,
+      obsDim,
+      actDim,
+      observations: new Float32Array(B * obsDim),
+      actions: new Float32Array(B * actDim),
+      rewards: new Float32Array(B),
+      nextObservations: new Float32Array(B * obsDim),
+      dones: new Float32Array(B),
+      indices: new Uint32Array(B),
+    };
   }
 
   private refreshRollouts(): void {
-    const c = this.config, d = this.data, S = d.obsDim;
+    const c = this.config,
+      d = this.data,
+      S = d.obsDim;
     const starts = new Float32Array(c.rolloutBatch * S);
     for (let i = 0; i < c.rolloutBatch; i++) {
       const r = this.rng.int(d.size);
@@ -132,7 +149,9 @@ export class MorecAgent implements Agent {
   update(real: Batch): Record<string, number> {
     if (this.steps % this.config.rolloutFreq === 0) this.refreshRollouts();
     this.steps++;
-    const b = this.batch, S = b.obsDim, A = b.actDim;
+    const b = this.batch,
+      S = b.obsDim,
+      A = b.actDim;
     const nReal = Math.min(real.size, b.size);
     for (let i = 0; i < b.size; i++) {
       if (i < nReal) {
@@ -167,8 +186,12 @@ export class MorecAgent implements Agent {
    */
   private mobilePenalty(b: Batch, nReal: number): number {
     const { beta, samples: K } = this.config.mobile;
-    const S = b.obsDim, A = b.actDim, m = b.size - nReal, td = this.dynamics.targetDim;
-    const obs = b.observations.subarray(nReal * S), act = b.actions.subarray(nReal * A, b.size * A);
+    const S = b.obsDim,
+      A = b.actDim,
+      m = b.size - nReal,
+      td = this.dynamics.targetDim;
+    const obs = b.observations.subarray(nReal * S),
+      act = b.actions.subarray(nReal * A, b.size * A);
     const { mean, std } = this.dynamics.predict(obs, act, m);
     const E = mean.length;
     const next = new Float32Array(E * K * m * S);
@@ -183,7 +206,8 @@ export class MorecAgent implements Agent {
     const v = this.sac.targetValue(next, E * K * m);
     let total = 0;
     for (let r = 0; r < m; r++) {
-      let s1 = 0, s2 = 0;
+      let s1 = 0,
+        s2 = 0;
       for (let e = 0; e < E; e++) {
         let q = 0;
         for (let k = 0; k < K; k++) q += v[(e * K + k) * m + r]! / K;

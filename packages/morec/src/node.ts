@@ -1,5 +1,5 @@
 /** Node: MOREC training through the core loop (metrics and checkpoints on disk, resume). The main entry is browser-safe. */
-import { Dataset, inferTask, prepareOffline, Rng, OrlError, toTransitions } from '@orl/core';
+import { type Dataset, inferTask, prepareOffline, Rng, OrlError, toTransitions } from '@orl/core';
 import { trainOffline, type OfflineTrainOptions, type TrainLoopResult } from '@orl/core/node';
 import { createEngine, type BackendChoice, type Engine } from '@orl/nn';
 import { DynamicsEnsemble, DynamicsReward, MorecAgent, MOREC_DEFAULTS, type DynamicsConfig, type DynamicsRewardConfig, type MorecConfig } from '@orl/morec';
@@ -23,7 +23,11 @@ export interface TrainMorecOptions extends OfflineTrainOptions {
 }
 
 /** Dynamics ensemble → dynamics reward (unless plain MOPO) → SAC on filtered rollouts through the core loop. */
-export async function trainMorec(dataset: Dataset, config: Partial<MorecConfig>, options: TrainMorecOptions): Promise<{ agent: MorecAgent; loop: TrainLoopResult; dynamics: DynamicsEnsemble; dynamicsReward: DynamicsReward | null }> {
+export async function trainMorec(
+  dataset: Dataset,
+  config: Partial<MorecConfig>,
+  options: TrainMorecOptions,
+): Promise<{ agent: MorecAgent; loop: TrainLoopResult; dynamics: DynamicsEnsemble; dynamicsReward: DynamicsReward | null }> {
   const cfg = { ...MOREC_DEFAULTS, ...config };
   const log = options.log ?? (() => undefined);
   const transitions = dataset.nextObservations ? dataset : toTransitions(dataset);
@@ -32,12 +36,21 @@ export async function trainMorec(dataset: Dataset, config: Partial<MorecConfig>,
   const engine = options.engine ?? createEngine({ backend: options.backend ?? 'auto' });
   // The (seeded) sub-sample the models are fitted on; only built when something is fitted here.
   let subset: Dataset | null = null;
-  const modelData = () => (subset ??= options.maxModelRows && transitions.size > options.maxModelRows ? transitions.select(new Rng(cfg.seed).permutation(transitions.size).slice(0, options.maxModelRows)) : transitions);
+  const modelData = () =>
+    (subset ??=
+      options.maxModelRows && transitions.size > options.maxModelRows
+        ? transitions.select(new Rng(cfg.seed).permutation(transitions.size).slice(0, options.maxModelRows))
+        : transitions);
   let dynamics: DynamicsEnsemble;
   if (options.pretrained) {
     dynamics = options.pretrained.dynamics;
-    if (dynamics.obsDim !== transitions.obsDim || dynamics.actDim !== transitions.actDim) throw new OrlError('SHAPE_MISMATCH', `pretrained dynamics model is for obs ${dynamics.obsDim} / act ${dynamics.actDim}, the dataset has ${transitions.obsDim} / ${transitions.actDim}`);
-    if (!options.engine || dynamics.engine !== options.engine) throw new OrlError('INVALID_ARGUMENT', 'pretrained models need the engine they were built on (options.engine)');
+    if (dynamics.obsDim !== transitions.obsDim || dynamics.actDim !== transitions.actDim)
+      throw new OrlError(
+        'SHAPE_MISMATCH',
+        `pretrained dynamics model is for obs ${dynamics.obsDim} / act ${dynamics.actDim}, the dataset has ${transitions.obsDim} / ${transitions.actDim}`,
+      );
+    if (!options.engine || dynamics.engine !== options.engine)
+      throw new OrlError('INVALID_ARGUMENT', 'pretrained models need the engine they were built on (options.engine)');
   } else {
     dynamics = new DynamicsEnsemble(engine, transitions.obsDim, transitions.actDim, { seed: cfg.seed, ...options.dynamics });
     const t0 = performance.now();
@@ -51,19 +64,29 @@ export async function trainMorec(dataset: Dataset, config: Partial<MorecConfig>,
       const t1 = performance.now();
       dr = new DynamicsReward(engine, transitions.obsDim, transitions.actDim, { seed: cfg.seed, ...options.dynamicsReward });
       const m = dr.train(dynamics, modelData());
-      log(`dynamics reward: ${dr.snapshots.length} snapshots, last accuracy real ${m['acc/real']?.toFixed(2)} fake ${m['acc/fake']?.toFixed(2)} (${((performance.now() - t1) / 1000).toFixed(0)} s)`);
+      log(
+        `dynamics reward: ${dr.snapshots.length} snapshots, last accuracy real ${m['acc/real']?.toFixed(2)} fake ${m['acc/fake']?.toFixed(2)} (${((performance.now() - t1) / 1000).toFixed(0)} s)`,
+      );
     }
   }
   // Unlabelled rows (1%-labelled data): the reward head, trained on the labelled rows only, imputes their rewards.
   const unlabelled = countUnlabelled(transitions);
   if (unlabelled > 0) {
-    if (!dynamics.config.predictReward) throw new OrlError('INVALID_DATASET', `${unlabelled} rows have no reward and the dynamics model has no reward head (dynamics.predictReward)`);
+    if (!dynamics.config.predictReward)
+      throw new OrlError('INVALID_DATASET', `${unlabelled} rows have no reward and the dynamics model has no reward head (dynamics.predictReward)`);
     log(`imputing ${unlabelled} unlabelled rewards with the dynamics model's reward head`);
   }
   const { data } = prepareOffline(unlabelled > 0 ? imputeRewards(transitions, dynamics) : transitions);
   const agent = new MorecAgent(engine, data, dynamics, dr, task, cfg);
   const realBatch = Math.max(1, Math.round(cfg.realRatio * cfg.batchSize));
-  const loop = await trainOffline({ agent, data, batchSize: realBatch, seed: cfg.seed + 1, runInfo: { algo: 'morec', select: cfg.rollout.select ?? 'softmax', policyPenalty: cfg.policyPenalty }, options });
+  const loop = await trainOffline({
+    agent,
+    data,
+    batchSize: realBatch,
+    seed: cfg.seed + 1,
+    runInfo: { algo: 'morec', select: cfg.rollout.select ?? 'softmax', policyPenalty: cfg.policyPenalty },
+    options,
+  });
   return { agent, loop, dynamics, dynamicsReward: dr };
 }
 
@@ -76,7 +99,10 @@ function countUnlabelled(d: Dataset): number {
 /** Labelled rewards kept as they are; the others get the elites' mean predicted reward. */
 export function imputeRewards(d: Dataset, dynamics: DynamicsEnsemble): Dataset {
   if (!dynamics.config.predictReward) throw new OrlError('INVALID_ARGUMENT', 'the dynamics model has no reward head');
-  const rewards = Float32Array.from(d.rewards), S = d.obsDim, A = d.actDim, td = dynamics.targetDim;
+  const rewards = Float32Array.from(d.rewards),
+    S = d.obsDim,
+    A = d.actDim,
+    td = dynamics.targetDim;
   const chunk = 8192;
   for (let st = 0; st < d.size; st += chunk) {
     const n = Math.min(chunk, d.size - st);

@@ -1,4 +1,4 @@
-import { OrlError, Rng } from '@orl/core';
+import { OrlError, type Rng } from '@orl/core';
 import type { DynamicsEnsemble } from './dynamics.js';
 import type { DynamicsReward } from './dynamics-reward.js';
 
@@ -6,7 +6,8 @@ import type { DynamicsReward } from './dynamics-reward.js';
 export function terminationFn(task: string): (obs: Float32Array, offset: number) => boolean {
   if (task === 'hopper') {
     return (o, i) => {
-      const z = o[i]!, angle = o[i + 1]!;
+      const z = o[i]!,
+        angle = o[i + 1]!;
       for (let j = 1; j < 11; j++) if (!(Math.abs(o[i + j]!) < 100)) return true;
       return !(z > 0.7 && Math.abs(angle) < 0.2);
     };
@@ -33,7 +34,15 @@ export interface RolloutConfig {
   penalty: number;
 }
 
-export const ROLLOUT_DEFAULTS: Readonly<RolloutConfig> = Object.freeze({ horizon: 100, samplesPerElite: 2, select: 'softmax', kappa: 0.1, threshold: 0.6, earlyStop: true, penalty: 1 });
+export const ROLLOUT_DEFAULTS: Readonly<RolloutConfig> = Object.freeze({
+  horizon: 100,
+  samplesPerElite: 2,
+  select: 'softmax',
+  kappa: 0.1,
+  threshold: 0.6,
+  earlyStop: true,
+  penalty: 1,
+});
 
 export interface RolloutBatch {
   observations: Float32Array;
@@ -71,8 +80,12 @@ export function rollout(
   const nStart = n;
   let obs = Float32Array.from(starts);
   const out = { o: [] as Float32Array[], a: [] as Float32Array[], r: [] as Float32Array[], no: [] as Float32Array[], d: [] as Float32Array[] };
-  let steps = 0, stopped = 0, rdSum = 0, rdCount = 0;
-  const E = dyn.eliteIdx.length, K = E * c.samplesPerElite;
+  let steps = 0,
+    stopped = 0,
+    rdSum = 0,
+    rdCount = 0;
+  const E = dyn.eliteIdx.length,
+    K = E * c.samplesPerElite;
   for (let t = 0; t < c.horizon && n > 0; t++) {
     const a = act(obs, n);
     const { mean, std } = dyn.predict(obs, a, n);
@@ -104,7 +117,8 @@ export function rollout(
           let z = 0;
           const p = new Float64Array(K);
           for (let j = 0; j < K; j++) z += p[j] = Math.exp(scores[j]![r]! / c.kappa - mx);
-          let u = rng.float() * z, j = 0;
+          let u = rng.float() * z,
+            j = 0;
           while (j < K - 1 && (u -= p[j]!) > 0) j++;
           chosen[r] = j;
         }
@@ -113,7 +127,9 @@ export function rollout(
         rdCount++;
       }
     }
-    const next = new Float32Array(n * obsDim), rew = new Float32Array(n), dn = new Float32Array(n);
+    const next = new Float32Array(n * obsDim),
+      rew = new Float32Array(n),
+      dn = new Float32Array(n);
     const keep: number[] = [];
     for (let r = 0; r < n; r++) {
       const v = cand[chosen[r]!]!;

@@ -26,9 +26,20 @@ export interface SACConfig {
   seed: number;
 }
 
-export const SAC_DEFAULTS: Readonly<SACConfig> = Object.freeze({ discount: 0.99, tau: 0.005, actorLr: 1e-4, criticLr: 3e-4, alphaLr: 3e-4, hidden: [256, 256], autoAlpha: true, initAlpha: 0.2, seed: 0 });
+export const SAC_DEFAULTS: Readonly<SACConfig> = Object.freeze({
+  discount: 0.99,
+  tau: 0.005,
+  actorLr: 1e-4,
+  criticLr: 3e-4,
+  alphaLr: 3e-4,
+  hidden: [256, 256],
+  autoAlpha: true,
+  initAlpha: 0.2,
+  seed: 0,
+});
 
-const LOG_STD_MIN = -5, LOG_STD_MAX = 2;
+const LOG_STD_MIN = -5,
+  LOG_STD_MAX = 2;
 
 export class SAC {
   readonly config: SACConfig;
@@ -49,7 +60,12 @@ export class SAC {
   private bufRows = 0;
   private meanHead: MLP | null = null;
 
-  constructor(readonly engine: Engine, readonly obsDim: number, readonly actDim: number, config: Partial<SACConfig> = {}) {
+  constructor(
+    readonly engine: Engine,
+    readonly obsDim: number,
+    readonly actDim: number,
+    config: Partial<SACConfig> = {},
+  ) {
     const c = (this.config = { ...SAC_DEFAULTS, ...config });
     const init = new Rng(c.seed);
     this.actor = new MLP(engine, { sizes: [obsDim, ...c.hidden, 2 * actDim], seed: init.fork() });
@@ -74,7 +90,9 @@ export class SAC {
     const A = this.actDim;
     this.engine.write(this.actor.inputOffset(n), obs);
     const out = this.engine.view(this.actor.forward(n), n * 2 * A);
-    const mean = new Float32Array(n * A), logStd = new Float32Array(n * A), dRaw = new Float32Array(n * A);
+    const mean = new Float32Array(n * A),
+      logStd = new Float32Array(n * A),
+      dRaw = new Float32Array(n * A);
     for (let r = 0; r < n; r++) {
       for (let j = 0; j < A; j++) {
         mean[r * A + j] = out[r * 2 * A + j]!;
@@ -90,7 +108,8 @@ export class SAC {
   sample(obs: Float32Array, n: number): { action: Float32Array; logProb: Float32Array; noise: Float32Array; logStd: Float32Array; dRaw: Float32Array } {
     const { mean, logStd, dRaw } = this.dist(obs, n);
     const noise = this.rng.fillNormal(new Float32Array(n * this.actDim)) as Float32Array;
-    const action = new Float32Array(n * this.actDim), logProb = new Float32Array(n);
+    const action = new Float32Array(n * this.actDim),
+      logProb = new Float32Array(n);
     tanhGaussianSample(mean, logStd, noise, n, this.actDim, action, logProb);
     return { action, logProb, noise, logStd, dRaw };
   }
@@ -106,7 +125,8 @@ export class SAC {
     const a = this.sample(obs, n).action;
     const tin = this.q1t.inputOffset(n);
     concatRows(this.engine, tin, obs, this.obsDim, a, this.actDim, n);
-    const t1 = this.q1t.forward(n, tin), t2 = this.q2t.forward(n, tin);
+    const t1 = this.q1t.forward(n, tin),
+      t2 = this.q2t.forward(n, tin);
     const h = this.engine.heap();
     const v = new Float32Array(n);
     for (let i = 0; i < n; i++) v[i] = Math.min(h[t1 + i]!, h[t2 + i]!);
@@ -121,7 +141,8 @@ export class SAC {
     const nxt = this.sample(b.nextObservations, B);
     const tin = this.q1t.inputOffset(B);
     concatRows(e, tin, b.nextObservations, S, nxt.action, A, B);
-    const t1 = this.q1t.forward(B, tin), t2 = this.q2t.forward(B, tin);
+    const t1 = this.q1t.forward(B, tin),
+      t2 = this.q2t.forward(B, tin);
     const h = e.heap();
     const y = new Float32Array(B);
     for (let i = 0; i < B; i++) y[i] = b.rewards[i]! + c.discount * (1 - b.dones[i]!) * (Math.min(h[t1 + i]!, h[t2 + i]!) - alpha * nxt.logProb[i]!);
@@ -139,7 +160,10 @@ export class SAC {
     }
     const { dQ, dOut } = this;
     let qLoss = 0;
-    for (const [q, opt] of [[this.q1, this.opt1], [this.q2, this.opt2]] as const) {
+    for (const [q, opt] of [
+      [this.q1, this.opt1],
+      [this.q2, this.opt2],
+    ] as const) {
       qLoss += mseLoss(e.view(q.forward(B, qin), B), y, g);
       e.write(dQ, g);
       q.zeroGrad();
@@ -153,7 +177,10 @@ export class SAC {
     const o1 = e.read(this.q1.forward(B, pin), B);
     const o2 = e.read(this.q2.forward(B, pin), B);
     const dA = new Float32Array(B * A);
-    for (const [q, o, other] of [[this.q1, o1, o2], [this.q2, o2, o1]] as const) {
+    for (const [q, o, other] of [
+      [this.q1, o1, o2],
+      [this.q2, o2, o1],
+    ] as const) {
       const hh = e.heap();
       for (let i = 0; i < B; i++) hh[dQ + i] = o[i]! <= other[i]! ? -1 / B : 0;
       q.forward(B, pin);
@@ -162,7 +189,8 @@ export class SAC {
       for (let r = 0; r < B; r++) for (let j = 0; j < A; j++) dA[r * A + j]! += h2[dIn + r * (S + A) + S + j]!;
     }
     const dLp = new Float32Array(B).fill(alpha / B);
-    const dMean = new Float32Array(B * A), dLogStd = new Float32Array(B * A);
+    const dMean = new Float32Array(B * A),
+      dLogStd = new Float32Array(B * A);
     tanhGaussianBackward(cur.logStd, cur.noise, cur.action, dA, dLp, B, A, dMean, dLogStd);
     const h3 = e.heap();
     for (let r = 0; r < B; r++) {
@@ -175,7 +203,8 @@ export class SAC {
     this.actor.zeroGrad();
     this.actor.backward(dOut, { inputGrad: false });
     this.optA.step();
-    let piLoss = 0, entropy = 0;
+    let piLoss = 0,
+      entropy = 0;
     for (let i = 0; i < B; i++) {
       piLoss += (alpha * cur.logProb[i]! - Math.min(o1[i]!, o2[i]!)) / B;
       entropy -= cur.logProb[i]! / B;
@@ -197,9 +226,11 @@ export class SAC {
    * Later updates do not change a returned policy's network until policy() is called again (it reuses one copy).
    */
   policy(): MlpPolicy {
-    const A = this.actDim, sizes = this.actor.sizes;
+    const A = this.actDim,
+      sizes = this.actor.sizes;
     this.meanHead ??= new MLP(this.engine, { sizes: [...sizes.slice(0, -1), A], activations: [...this.actor.activations.slice(0, -1), 'tanh'] });
-    const src = this.actor.getParams(), dst = new Float32Array(this.meanHead.size);
+    const src = this.actor.getParams(),
+      dst = new Float32Array(this.meanHead.size);
     let off = 0;
     for (let l = 0; l < sizes.length - 2; l++) off += sizes[l]! * sizes[l + 1]! + sizes[l + 1]!;
     dst.set(src.subarray(0, off));
@@ -212,11 +243,26 @@ export class SAC {
   }
 
   stateDict(): StateDict {
-    return { actor: mlpState(this.actor), q1: mlpState(this.q1), q2: mlpState(this.q2), q1t: mlpState(this.q1t), q2t: mlpState(this.q2t), logAlpha: this.logAlpha.get(), rng: this.rng.getState() as never };
+    return {
+      actor: mlpState(this.actor),
+      q1: mlpState(this.q1),
+      q2: mlpState(this.q2),
+      q1t: mlpState(this.q1t),
+      q2t: mlpState(this.q2t),
+      logAlpha: this.logAlpha.get(),
+      rng: this.rng.getState() as never,
+    };
   }
 
   loadStateDict(s: StateDict): void {
-    for (const [k, net] of [['actor', this.actor], ['q1', this.q1], ['q2', this.q2], ['q1t', this.q1t], ['q2t', this.q2t]] as const) net.setParams((s[k] as { params: Float32Array }).params);
+    for (const [k, net] of [
+      ['actor', this.actor],
+      ['q1', this.q1],
+      ['q2', this.q2],
+      ['q1t', this.q1t],
+      ['q2t', this.q2t],
+    ] as const)
+      net.setParams((s[k] as { params: Float32Array }).params);
     this.logAlpha.set(s.logAlpha as Float32Array);
     this.rng.setState(s.rng as never);
   }

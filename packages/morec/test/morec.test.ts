@@ -7,10 +7,13 @@ import { imputeRewards } from '../src/node.js';
 /** A known 3-d linear system: s' = s + 0.1·(M s + a), r = a₀ − 0.5 s₁ (every step; no terminals). */
 function system(n: number, seed: number, labelled = 1, noise = 0.002) {
   const rng = new Rng(seed);
-  const S = 3, A = 2;
+  const S = 3,
+    A = 2;
   const obs = rng.fillUniform(new Float32Array(n * S), -1, 1) as Float32Array;
   const act = rng.fillUniform(new Float32Array(n * A), -1, 1) as Float32Array;
-  const next = new Float32Array(n * S), rew = new Float32Array(n), mask = new Uint8Array(n);
+  const next = new Float32Array(n * S),
+    rew = new Float32Array(n),
+    mask = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const [x, y, z] = [obs[i * 3]!, obs[i * 3 + 1]!, obs[i * 3 + 2]!];
     const [u, v] = [act[i * 2]!, act[i * 2 + 1]!];
@@ -20,13 +23,17 @@ function system(n: number, seed: number, labelled = 1, noise = 0.002) {
     mask[i] = rng.float() < labelled ? 1 : 0;
     rew[i] = mask[i] ? u - 0.5 * y : NaN;
   }
-  return new Dataset({ observations: obs, actions: act, rewards: rew, terminals: new Uint8Array(n), timeouts: new Uint8Array(n), nextObservations: next, rewardMask: mask }, { obsDim: S, actDim: A });
+  return new Dataset(
+    { observations: obs, actions: act, rewards: rew, terminals: new Uint8Array(n), timeouts: new Uint8Array(n), nextObservations: next, rewardMask: mask },
+    { obsDim: S, actDim: A },
+  );
 }
 
 describe('Gaussian NLL', () => {
   it('gradient matches finite differences', () => {
     const rng = new Rng(1);
-    const rows = 4, dim = 3;
+    const rows = 4,
+      dim = 3;
     const out = Float64Array.from({ length: rows * 2 * dim }, () => rng.normal());
     const y = Float64Array.from({ length: rows * dim }, () => rng.normal());
     const g = new Float32Array(out.length);
@@ -55,7 +62,10 @@ describe('dynamics ensemble and dynamics reward', () => {
     expect(new Set(fit.elites).size).toBe(5);
     const test = system(500, 9, 1);
     const { mean } = dyn.predict(test.observations, test.actions, 500);
-    let se = 0, seR = 0, varD = 0, varR = 0;
+    let se = 0,
+      seR = 0,
+      varD = 0,
+      varR = 0;
     for (let i = 0; i < 500; i++) {
       for (let j = 0; j < 3; j++) {
         const d = test.nextObservations![i * 3 + j]! - test.observations[i * 3 + j]!;
@@ -82,7 +92,8 @@ describe('dynamics ensemble and dynamics reward', () => {
       const bad = trueDelta.map((d) => d + sigma * rng.normal());
       return auc(truth, dr.score(held.observations, held.actions, bad, 1000));
     };
-    const small = aucAt(0.05), large = aucAt(0.2);
+    const small = aucAt(0.05),
+      large = aucAt(0.2);
     console.log(`dynamics-reward AUC, true vs perturbed next states: σ=0.05 → ${small.toFixed(3)}, σ=0.2 → ${large.toFixed(3)}`);
     expect(small).toBeGreaterThan(0.7);
     expect(large).toBeGreaterThan(small);
@@ -97,13 +108,15 @@ describe('dynamics ensemble and dynamics reward', () => {
     const dr = new DynamicsReward(engine, 3, 2, { hidden: [64, 64], steps: 1500, snapshotWindow: 100, snapshotEvery: 10, seed: 5 });
     dr.train(adv, det);
     const held = system(1000, 11, 1, 0);
-    const n = 1000, td = adv.targetDim;
+    const n = 1000,
+      td = adv.targetDim;
     const trueDelta = new Float32Array(n * 3);
     for (let i = 0; i < n * 3; i++) trueDelta[i] = held.nextObservations![i]! - held.observations[i]!;
     const { mean, std } = adv.predict(held.observations, held.actions, n);
     const rng = new Rng(6);
     const cands = Array.from({ length: 10 }, (_, j) => {
-      const e = Math.floor(j / 2), v = new Float32Array(n * 3);
+      const e = Math.floor(j / 2),
+        v = new Float32Array(n * 3);
       for (let r = 0; r < n; r++) for (let d = 0; d < 3; d++) v[r * 3 + d] = mean[e]![r * td + d]! + std[e]![r * td + d]! * rng.normal();
       return v;
     });
@@ -114,7 +127,8 @@ describe('dynamics ensemble and dynamics reward', () => {
     expect(medianModel).toBeGreaterThan(0.5);
     expect(medianModel).toBeLessThan(0.9);
     expect(real[n >> 1]!).toBeGreaterThan(medianModel);
-    let errRandom = 0, errPick = 0;
+    let errRandom = 0,
+      errPick = 0;
     for (let r = 0; r < n; r++) {
       const err = (v: Float32Array) => Math.hypot(v[r * 3]! - trueDelta[r * 3]!, v[r * 3 + 1]! - trueDelta[r * 3 + 1]!, v[r * 3 + 2]! - trueDelta[r * 3 + 2]!);
       let best = 0;
@@ -122,7 +136,9 @@ describe('dynamics ensemble and dynamics reward', () => {
       errPick += err(cands[best]!) / n;
       errRandom += cands.reduce((s, v) => s + err(v), 0) / 10 / n;
     }
-    console.log(`one-step error of the candidate picked by r_D ${errPick.toExponential(3)} vs random ${errRandom.toExponential(3)}; median r_D model ${medianModel.toFixed(2)}, real ${real[n >> 1]!.toFixed(2)}`);
+    console.log(
+      `one-step error of the candidate picked by r_D ${errPick.toExponential(3)} vs random ${errRandom.toExponential(3)}; median r_D model ${medianModel.toFixed(2)}, real ${real[n >> 1]!.toFixed(2)}`,
+    );
     expect(errPick).toBeLessThan(0.9 * errRandom);
     expect(dr.calibration!.shift.length).toBe(dr.snapshots.length);
     const raw = new DynamicsReward(engine, 3, 2, { hidden: [16], steps: 20, snapshotWindow: 20, seed: 5, calibration: 'none' });
@@ -144,7 +160,10 @@ describe('dynamics ensemble and dynamics reward', () => {
   it('imputeRewards: labelled rewards kept bit-identical, unlabelled ones predicted by the reward head', () => {
     const filled = imputeRewards(data, dyn);
     const truth = system(6000, 0, 1);
-    let se = 0, v = 0, m = 0, count = 0;
+    let se = 0,
+      v = 0,
+      m = 0,
+      count = 0;
     for (let i = 0; i < data.size; i++) {
       if (data.rewardMask![i]) {
         expect(filled.rewards[i]).toBe(data.rewards[i]);
@@ -185,8 +204,24 @@ describe('dynamics ensemble and dynamics reward', () => {
   it('MOREC agent: mixes real and model data and runs SAC updates with finite metrics', () => {
     const dr = new DynamicsReward(engine, 3, 2, { hidden: [16], steps: 20, snapshotWindow: 20, seed: 3 });
     dr.train(dyn, data);
-    const agent = new MorecAgent(engine, data, dyn, dr, 'halfcheetah', { rolloutBatch: 50, rolloutFreq: 5, rollout: { horizon: 5, threshold: 0.1 }, batchSize: 32, sac: { hidden: [32, 32] } });
-    const real = { size: 2, obsDim: 3, actDim: 2, observations: data.observations.slice(0, 6), actions: data.actions.slice(0, 4), rewards: data.rewards.slice(0, 2).map((r) => (Number.isFinite(r) ? r : 0)), nextObservations: data.nextObservations!.slice(0, 6), dones: new Float32Array(2), indices: new Uint32Array(2) };
+    const agent = new MorecAgent(engine, data, dyn, dr, 'halfcheetah', {
+      rolloutBatch: 50,
+      rolloutFreq: 5,
+      rollout: { horizon: 5, threshold: 0.1 },
+      batchSize: 32,
+      sac: { hidden: [32, 32] },
+    });
+    const real = {
+      size: 2,
+      obsDim: 3,
+      actDim: 2,
+      observations: data.observations.slice(0, 6),
+      actions: data.actions.slice(0, 4),
+      rewards: data.rewards.slice(0, 2).map((r) => (Number.isFinite(r) ? r : 0)),
+      nextObservations: data.nextObservations!.slice(0, 6),
+      dones: new Float32Array(2),
+      indices: new Uint32Array(2),
+    };
     let m: Record<string, number> = {};
     for (let i = 0; i < 12; i++) m = agent.update(real);
     for (const v of Object.values(m)) expect(Number.isFinite(v)).toBe(true);
@@ -196,13 +231,32 @@ describe('dynamics ensemble and dynamics reward', () => {
 });
 
 describe('MOBILE penalty', () => {
-  it('is the spread of the elites\' Bellman estimates: positive, and larger when the elites disagree', () => {
+  it("is the spread of the elites' Bellman estimates: positive, and larger when the elites disagree", () => {
     const engine = createEngine({ notice: false });
     const data = system(2000, 4, 1);
     const dyn = new DynamicsEnsemble(engine, 3, 2, { hidden: [32, 32], maxEpochs: 10, seed: 0 });
     dyn.fit(data);
-    const real = { size: 4, obsDim: 3, actDim: 2, observations: data.observations.slice(0, 12), actions: data.actions.slice(0, 8), rewards: data.rewards.slice(0, 4), nextObservations: data.nextObservations!.slice(0, 12), dones: new Float32Array(4), indices: new Uint32Array(4) };
-    const make = () => new MorecAgent(engine, data, dyn, null, 'halfcheetah', { rolloutBatch: 50, rolloutFreq: 1000, rollout: { select: 'none', horizon: 3 }, batchSize: 64, sac: { hidden: [32, 32], seed: 1 }, policyPenalty: 'mobile', mobile: { beta: 1, samples: 2 } });
+    const real = {
+      size: 4,
+      obsDim: 3,
+      actDim: 2,
+      observations: data.observations.slice(0, 12),
+      actions: data.actions.slice(0, 8),
+      rewards: data.rewards.slice(0, 4),
+      nextObservations: data.nextObservations!.slice(0, 12),
+      dones: new Float32Array(4),
+      indices: new Uint32Array(4),
+    };
+    const make = () =>
+      new MorecAgent(engine, data, dyn, null, 'halfcheetah', {
+        rolloutBatch: 50,
+        rolloutFreq: 1000,
+        rollout: { select: 'none', horizon: 3 },
+        batchSize: 64,
+        sac: { hidden: [32, 32], seed: 1 },
+        policyPenalty: 'mobile',
+        mobile: { beta: 1, samples: 2 },
+      });
     const agree = make().update(real)['penalty/mobile']!;
     expect(agree).toBeGreaterThan(0);
     // Push one elite's predictions far off: the spread of the value estimates must grow.
@@ -214,7 +268,9 @@ describe('MOBILE penalty', () => {
     dyn.members[k]!.setParams(saved);
     console.log(`MOBILE penalty: elites as fitted ${agree.toFixed(4)}, one elite perturbed ${disagree.toFixed(4)}`);
     expect(disagree).toBeGreaterThan(2 * agree);
-    expect(() => new MorecAgent(engine, data, dyn, null, 'halfcheetah', { policyPenalty: 'mobile', mobile: { beta: -1, samples: 2 } })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
+    expect(() => new MorecAgent(engine, data, dyn, null, 'halfcheetah', { policyPenalty: 'mobile', mobile: { beta: -1, samples: 2 } })).toThrow(
+      expect.objectContaining({ code: 'INVALID_CONFIG' }),
+    );
   });
 });
 
@@ -229,7 +285,17 @@ describe('SAC', () => {
       const s = rng.fillUniform(new Float32Array(B), -1, 1) as Float32Array;
       const a = rng.fillUniform(new Float32Array(B), -1, 1) as Float32Array;
       const r = s.map((x, i) => -((a[i]! - 0.5 * Math.tanh(2 * x)) ** 2));
-      sac.update({ size: B, obsDim: 1, actDim: 1, observations: s, actions: a, rewards: r, nextObservations: s, dones: new Float32Array(B).fill(1), indices: new Uint32Array(B) });
+      sac.update({
+        size: B,
+        obsDim: 1,
+        actDim: 1,
+        observations: s,
+        actions: a,
+        rewards: r,
+        nextObservations: s,
+        dones: new Float32Array(B).fill(1),
+        indices: new Uint32Array(B),
+      });
     }
     let err = 0;
     for (let k = 0; k < 50; k++) {

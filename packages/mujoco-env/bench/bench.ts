@@ -12,7 +12,11 @@ import { MODEL_XML } from '../src/assets.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick');
-const tasks: [Task, number][] = [['hopper', 4], ['walker2d', 4], ['halfcheetah', 5]];
+const tasks: [Task, number][] = [
+  ['hopper', 4],
+  ['walker2d', 4],
+  ['halfcheetah', 5],
+];
 const STEPS = quick ? 5_000 : 20_000;
 const ROUNDS = quick ? 1 : 3;
 const mj = await loadMujoco();
@@ -95,18 +99,41 @@ const heapAfter = heapBytes(mj);
 env.close();
 
 console.log(`\n@orl/mujoco-env benchmark — MuJoCo ${versionString(mj)} (WASM), ${cpus()[0]?.model} , node ${process.version}, medians of ${ROUNDS}`);
-console.log('task'.padEnd(13) + 'single steps/s'.padStart(16) + 'VecEnv(8) steps/s'.padStart(19) + (native ? `native ${nativeVersion} steps/s`.padStart(26) + '  wasm/native' : ''));
+console.log(
+  'task'.padEnd(13) +
+    'single steps/s'.padStart(16) +
+    'VecEnv(8) steps/s'.padStart(19) +
+    (native ? `${`native ${nativeVersion} steps/s`.padStart(26)}  wasm/native` : ''),
+);
 const summary: Record<string, Record<string, number | null>> = {};
 for (const [task] of tasks) {
   const r = results[task]!;
-  const s = median(r.single), v = median(r.vec8), n = native ? median(r.native) : null;
+  const s = median(r.single),
+    v = median(r.vec8),
+    n = native ? median(r.native) : null;
   summary[task] = { single_steps_per_s: s, vec8_steps_per_s: v, native_steps_per_s: n, ratio_vs_native: n ? s / n : null };
-  console.log(task.padEnd(13) + s.toFixed(0).padStart(16) + v.toFixed(0).padStart(19) + (n ? n.toFixed(0).padStart(26) + `  ${(s / n).toFixed(2)}×` : ''));
+  console.log(task.padEnd(13) + s.toFixed(0).padStart(16) + v.toFixed(0).padStart(19) + (n ? `${n.toFixed(0).padStart(26)}  ${(s / n).toFixed(2)}×` : ''));
 }
 if (!native) console.log('native: not measured (install Debian libmujoco-dev for the native reference loop)');
-console.log(`memory: ${MEM_STEPS.toLocaleString()} halfcheetah steps in ${memSeconds.toFixed(1)} s; WASM heap ${(heapBefore / 2 ** 20).toFixed(1)} MiB before, ${(heapAfter / 2 ** 20).toFixed(1)} MiB after`);
+console.log(
+  `memory: ${MEM_STEPS.toLocaleString()} halfcheetah steps in ${memSeconds.toFixed(1)} s; WASM heap ${(heapBefore / 2 ** 20).toFixed(1)} MiB before, ${(heapAfter / 2 ** 20).toFixed(1)} MiB after`,
+);
 const root = join(here, '..', '..', '..');
 mkdirSync(join(root, 'bench-results'), { recursive: true });
 const file = join(root, 'bench-results', 'mujoco-env.json');
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), mujoco: versionString(mj), nativeVersion, summary, samples: results, memory: { steps: MEM_STEPS, heapBefore, heapAfter, seconds: memSeconds } }, null, 2));
+writeFileSync(
+  file,
+  JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      mujoco: versionString(mj),
+      nativeVersion,
+      summary,
+      samples: results,
+      memory: { steps: MEM_STEPS, heapBefore, heapAfter, seconds: memSeconds },
+    },
+    null,
+    2,
+  ),
+);
 console.log(`wrote ${file}`);

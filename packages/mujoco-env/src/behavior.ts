@@ -1,4 +1,4 @@
-import { OrlError, Rng, type Policy } from '@orl/core';
+import { OrlError, type Rng, type Policy } from '@orl/core';
 
 /** The `mlp-policy/1` JSON format of the shipped behavior policies (see policies/README.md). */
 export interface MlpPolicyJson {
@@ -26,7 +26,8 @@ interface DenseLayer {
 }
 
 function dense(l: { weight: number[][]; bias: number[] }, act: DenseLayer['act'], where: string): DenseLayer {
-  if (!l || typeof l !== 'object' || !Array.isArray(l.weight) || !Array.isArray(l.bias)) throw new OrlError('FORMAT', `${where}: needs weight [out][in] and bias [out] arrays`);
+  if (!l || typeof l !== 'object' || !Array.isArray(l.weight) || !Array.isArray(l.bias))
+    throw new OrlError('FORMAT', `${where}: needs weight [out][in] and bias [out] arrays`);
   const outDim = l.weight.length;
   const inDim = Array.isArray(l.weight[0]) ? l.weight[0].length : 0;
   if (outDim === 0 || inDim === 0 || l.bias.length !== outDim) throw new OrlError('FORMAT', `${where}: weight must be [out][in] with bias[out]`);
@@ -46,7 +47,7 @@ function apply(l: DenseLayer, x: Float64Array, out: Float64Array): Float64Array 
     let s = l.b[o]!;
     const base = o * l.inDim;
     for (let i = 0; i < l.inDim; i++) s += l.w[base + i]! * x[i]!;
-    out[o] = l.act === 'relu' ? (s > 0 ? s : 0) : l.act === 'tanh' ? Math.tanh(s) : s;
+    out[o] = l.act === 'relu' ? Math.max(s, 0) : l.act === 'tanh' ? Math.tanh(s) : s;
   }
   return out;
 }
@@ -70,13 +71,18 @@ export class BehaviorPolicy implements Policy {
   private t = 0;
 
   constructor(json: MlpPolicyJson) {
-    if (!json || typeof json !== 'object' || json.format !== 'mlp-policy/1') throw new OrlError('FORMAT', `not an mlp-policy/1 document (format: ${String((json as { format?: unknown } | null)?.format).slice(0, 40)})`);
-    if (!Number.isInteger(json.obsDim) || json.obsDim < 1 || !Number.isInteger(json.actDim) || json.actDim < 1) throw new OrlError('FORMAT', 'mlp-policy/1: obsDim and actDim must be positive integers');
+    if (!json || typeof json !== 'object' || json.format !== 'mlp-policy/1')
+      throw new OrlError('FORMAT', `not an mlp-policy/1 document (format: ${String((json as { format?: unknown } | null)?.format).slice(0, 40)})`);
+    if (!Number.isInteger(json.obsDim) || json.obsDim < 1 || !Number.isInteger(json.actDim) || json.actDim < 1)
+      throw new OrlError('FORMAT', 'mlp-policy/1: obsDim and actDim must be positive integers');
     if (!Array.isArray(json.layers) || json.layers.length === 0) throw new OrlError('FORMAT', 'mlp-policy/1: layers must be a non-empty array');
     const ls = json.logStd;
-    if (ls !== undefined && ls !== null && (typeof ls !== 'object' || (ls.kind !== 'head' && ls.kind !== 'parameter'))) throw new OrlError('FORMAT', "mlp-policy/1: logStd must be null, {kind: 'head', …} or {kind: 'parameter', …}");
-    if (ls?.kind === 'parameter' && (!Array.isArray(ls.value) || ls.value.length !== json.actDim || !ls.value.every(Number.isFinite))) throw new OrlError('FORMAT', `mlp-policy/1: logStd.value must be ${json.actDim} finite numbers`);
-    if (ls?.kind === 'head' && (!Array.isArray(ls.clip) || ls.clip.length !== 2 || !ls.clip.every(Number.isFinite))) throw new OrlError('FORMAT', 'mlp-policy/1: logStd.clip must be two finite numbers');
+    if (ls !== undefined && ls !== null && (typeof ls !== 'object' || (ls.kind !== 'head' && ls.kind !== 'parameter')))
+      throw new OrlError('FORMAT', "mlp-policy/1: logStd must be null, {kind: 'head', …} or {kind: 'parameter', …}");
+    if (ls?.kind === 'parameter' && (!Array.isArray(ls.value) || ls.value.length !== json.actDim || !ls.value.every(Number.isFinite)))
+      throw new OrlError('FORMAT', `mlp-policy/1: logStd.value must be ${json.actDim} finite numbers`);
+    if (ls?.kind === 'head' && (!Array.isArray(ls.clip) || ls.clip.length !== 2 || !ls.clip.every(Number.isFinite)))
+      throw new OrlError('FORMAT', 'mlp-policy/1: logStd.clip must be two finite numbers');
     this.json = json;
     this.obsDim = json.obsDim;
     this.actDim = json.actDim;
@@ -84,8 +90,10 @@ export class BehaviorPolicy implements Policy {
     this.layers = json.layers.map((l, i) => dense(l, l.activation, `layers[${i}]`));
     const inDim = this.obsDim + (json.timeFeature ? 1 : 0);
     if (this.layers[0]!.inDim !== inDim) throw new OrlError('SHAPE_MISMATCH', `policy input is ${this.layers[0]!.inDim}, expected ${inDim}`);
-    if (this.layers.at(-1)!.outDim !== this.actDim) throw new OrlError('SHAPE_MISMATCH', `policy output is ${this.layers.at(-1)!.outDim}, expected ${this.actDim}`);
-    if (json.obsNormalizer && json.obsNormalizer.mean.length !== inDim) throw new OrlError('SHAPE_MISMATCH', `obsNormalizer has ${json.obsNormalizer.mean.length} dims, expected ${inDim}`);
+    if (this.layers.at(-1)!.outDim !== this.actDim)
+      throw new OrlError('SHAPE_MISMATCH', `policy output is ${this.layers.at(-1)!.outDim}, expected ${this.actDim}`);
+    if (json.obsNormalizer && json.obsNormalizer.mean.length !== inDim)
+      throw new OrlError('SHAPE_MISMATCH', `obsNormalizer has ${json.obsNormalizer.mean.length} dims, expected ${inDim}`);
     this.head = ls?.kind === 'head' ? dense(ls, 'linear', 'logStd') : null;
     this.logStdParam = ls?.kind === 'parameter' ? Float64Array.from(ls.value) : null;
     this.buffers = this.layers.map((l) => new Float64Array(l.outDim));
@@ -116,7 +124,7 @@ export class BehaviorPolicy implements Policy {
     if (nz) {
       for (let i = 0; i < x.length; i++) {
         const v = (x[i]! - nz.mean[i]!) / Math.sqrt(nz.var[i]! + nz.epsilon);
-        x[i] = v < -nz.clip ? -nz.clip : v > nz.clip ? nz.clip : v;
+        x[i] = v < -nz.clip ? -nz.clip : Math.min(v, nz.clip);
       }
     }
     let h = x;
@@ -137,7 +145,7 @@ export class BehaviorPolicy implements Policy {
   }
 
   private squash(u: number): number {
-    return this.json.squash === 'tanh' ? Math.tanh(u) : u < -1 ? -1 : u > 1 ? 1 : u;
+    return this.json.squash === 'tanh' ? Math.tanh(u) : u < -1 ? -1 : Math.min(u, 1);
   }
 
   act(observation: Float32Array | ArrayLike<number>, out: Float32Array = new Float32Array(this.actDim)): Float32Array {
@@ -198,9 +206,18 @@ export async function loadBehaviorPolicy(path: string): Promise<BehaviorPolicy> 
 
 /** Names of the behavior policies shipped with this package (policies/*.json). */
 export const SHIPPED_POLICIES = [
-  'hopper-tqc', 'hopper-sac', 'hopper-ppo', 'hopper-a2c',
-  'walker2d-tqc', 'walker2d-sac', 'walker2d-ppo', 'walker2d-a2c',
-  'halfcheetah-tqc', 'halfcheetah-sac', 'halfcheetah-ppo', 'halfcheetah-a2c',
+  'hopper-tqc',
+  'hopper-sac',
+  'hopper-ppo',
+  'hopper-a2c',
+  'walker2d-tqc',
+  'walker2d-sac',
+  'walker2d-ppo',
+  'walker2d-a2c',
+  'halfcheetah-tqc',
+  'halfcheetah-sac',
+  'halfcheetah-ppo',
+  'halfcheetah-a2c',
 ] as const;
 export type ShippedPolicy = (typeof SHIPPED_POLICIES)[number];
 

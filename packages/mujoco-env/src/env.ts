@@ -50,13 +50,15 @@ export class MujocoEnv implements Env {
     this.data = new this.mj.MjData(this.model);
     bumpHeapGeneration();
     this.maxEpisodeSteps = options.maxEpisodeSteps ?? 1000;
-    if (!Number.isInteger(this.maxEpisodeSteps) || this.maxEpisodeSteps <= 0) throw new OrlError('INVALID_ARGUMENT', `maxEpisodeSteps must be a positive integer`);
+    if (!Number.isInteger(this.maxEpisodeSteps) || this.maxEpisodeSteps <= 0)
+      throw new OrlError('INVALID_ARGUMENT', `maxEpisodeSteps must be a positive integer`);
     this.dt = this.model.opt.timestep * this.spec.frameSkip;
     this.qpos0 = Float64Array.from(this.model.qpos0 as Float64Array);
     this.rng = new Rng(options.seed ?? 0);
     this.observationSpace = box(-Infinity, Infinity, this.spec.obsDim);
     const range = this.model.actuator_ctrlrange as Float64Array;
-    const lo = new Float32Array(this.spec.actDim), hi = new Float32Array(this.spec.actDim);
+    const lo = new Float32Array(this.spec.actDim),
+      hi = new Float32Array(this.spec.actDim);
     for (let i = 0; i < this.spec.actDim; i++) {
       lo[i] = range[2 * i]!;
       hi[i] = range[2 * i + 1]!;
@@ -102,11 +104,17 @@ export class MujocoEnv implements Env {
 
   step(action: ArrayLike<number>): StepResult {
     if (this.needsReset) {
-      throw new OrlError('EPISODE_DONE', `${this.id}: ${this.done && this.elapsed > 0 ? 'the episode has ended' : 'reset() was not called'}; call reset() before step()`);
+      throw new OrlError(
+        'EPISODE_DONE',
+        `${this.id}: ${this.done && this.elapsed > 0 ? 'the episode has ended' : 'reset() was not called'}; call reset() before step()`,
+      );
     }
     const { spec } = this;
     if (!action || action.length !== spec.actDim) {
-      throw new OrlError('SHAPE_MISMATCH', `${this.id}: action must have ${spec.actDim} values, got ${action?.length}`, { expected: spec.actDim, actual: action?.length });
+      throw new OrlError('SHAPE_MISMATCH', `${this.id}: action must have ${spec.actDim} values, got ${action?.length}`, {
+        expected: spec.actDim,
+        actual: action?.length,
+      });
     }
     let ctrlCost = 0;
     for (let i = 0; i < spec.actDim; i++) {

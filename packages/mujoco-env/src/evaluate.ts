@@ -62,11 +62,13 @@ export async function evaluate(policy: Policy | (() => Policy), options: Evaluat
       next++;
     };
     for (let s = 0; s < numEnvs; s++) start(s);
-    const actDim = envs[0]!.spec.actDim, obsDim = envs[0]!.spec.obsDim;
+    const actDim = envs[0]!.spec.actDim,
+      obsDim = envs[0]!.spec.obsDim;
     const action = new Float32Array(actDim);
     // A shared policy with actBatch acts for all running envs in one call (one forward pass per step).
     const batched = shared?.actBatch ? shared : undefined;
-    const obsBatch = new Float32Array(numEnvs * obsDim), actBatch = new Float32Array(numEnvs * actDim);
+    const obsBatch = new Float32Array(numEnvs * obsDim),
+      actBatch = new Float32Array(numEnvs * actDim);
     const active: number[] = [];
     while (slotEpisode.some((e) => e >= 0)) {
       if (batched) {
@@ -111,7 +113,12 @@ export async function evaluate(policy: Policy | (() => Policy), options: Evaluat
  */
 export function makeEvaluator(task: string, options: { episodes?: number; seed?: number; numEnvs?: number } = {}) {
   return async (policy: Policy | (() => Policy)): Promise<Record<string, number>> => {
-    const r = await evaluate(policy, { task, episodes: options.episodes ?? 10, seed: options.seed ?? 0, ...(options.numEnvs ? { numEnvs: options.numEnvs } : {}) });
+    const r = await evaluate(policy, {
+      task,
+      episodes: options.episodes ?? 10,
+      seed: options.seed ?? 0,
+      ...(options.numEnvs ? { numEnvs: options.numEnvs } : {}),
+    });
     return {
       'eval/return': r.meanReturn,
       'eval/return_std': r.stdReturn,

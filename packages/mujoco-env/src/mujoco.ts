@@ -22,10 +22,12 @@ let modulePromise: Promise<Mujoco> | undefined;
  * dynamic import keeps this package loadable from CommonJS too.
  */
 export function loadMujoco(): Promise<Mujoco> {
-  modulePromise ??= (import('mujoco') as Promise<{ default: (opts?: unknown) => Promise<MujocoModule> }>).then(async (m) => (await m.default()) as unknown as Mujoco).catch((cause) => {
-    modulePromise = undefined;
-    throw new OrlError('ENV', `could not load the mujoco WebAssembly module: ${(cause as Error).message}`, {}, { cause });
-  });
+  modulePromise ??= (import('mujoco') as Promise<{ default: (opts?: unknown) => Promise<MujocoModule> }>)
+    .then(async (m) => (await m.default()) as unknown as Mujoco)
+    .catch((cause) => {
+      modulePromise = undefined;
+      throw new OrlError('ENV', `could not load the mujoco WebAssembly module: ${(cause as Error).message}`, {}, { cause });
+    });
   return modulePromise;
 }
 

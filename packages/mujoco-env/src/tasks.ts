@@ -22,7 +22,7 @@ export interface TaskSpec {
   resetState(rng: Rng, qpos0: Float64Array, qpos: Float64Array, qvel: Float64Array): void;
 }
 
-const clip = (x: number, lo: number, hi: number) => (x < lo ? lo : x > hi ? hi : x);
+const clip = (x: number, lo: number, hi: number) => (x < lo ? lo : Math.min(x, hi));
 
 function observeClipped(qpos: Float64Array, qvel: Float64Array, out: Float32Array): void {
   let k = 0;
@@ -48,7 +48,8 @@ export const TASKS: Record<Task, TaskSpec> = {
     healthyReward: 1,
     terminates: true,
     isHealthy(qpos, qvel) {
-      const z = qpos[1]!, angle = qpos[2]!;
+      const z = qpos[1]!,
+        angle = qpos[2]!;
       // state_vector()[2:] = (qpos ++ qvel)[2:] must lie in (−100, 100).
       for (let i = 2; i < qpos.length; i++) if (!(qpos[i]! > -100 && qpos[i]! < 100)) return false;
       for (let i = 0; i < qvel.length; i++) if (!(qvel[i]! > -100 && qvel[i]! < 100)) return false;
@@ -67,7 +68,8 @@ export const TASKS: Record<Task, TaskSpec> = {
     healthyReward: 1,
     terminates: true,
     isHealthy(qpos) {
-      const z = qpos[1]!, angle = qpos[2]!;
+      const z = qpos[1]!,
+        angle = qpos[2]!;
       return z > 0.8 && z < 2.0 && angle > -1 && angle < 1;
     },
     observe: observeClipped,

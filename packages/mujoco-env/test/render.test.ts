@@ -3,7 +3,11 @@ import { makeEnv, renderEpisodeSvg, shippedPolicy } from '../src/index.js';
 
 describe('renderEpisodeSvg', () => {
   it('renders an episode of each body as an animated SVG whose frames follow the simulation', async () => {
-    for (const [task, policy] of [['hopper', 'hopper-tqc'], ['walker2d', 'walker2d-tqc'], ['halfcheetah', 'halfcheetah-tqc']] as const) {
+    for (const [task, policy] of [
+      ['hopper', 'hopper-tqc'],
+      ['walker2d', 'walker2d-tqc'],
+      ['halfcheetah', 'halfcheetah-tqc'],
+    ] as const) {
       const env = await makeEnv(task);
       const r = renderEpisodeSvg(env, await shippedPolicy(policy), { maxSteps: 60, every: 3 });
       expect(r.steps).toBe(60);

@@ -80,7 +80,8 @@ describe('termination and truncation', () => {
   it('halfcheetah never terminates and is truncated at the time limit', async () => {
     const e = await env('halfcheetah');
     e.reset({ seed: 0 });
-    let t = 0, r;
+    let t = 0,
+      r;
     do {
       r = e.step([1, -1, 1, -1, 1, -1]);
       t++;

@@ -19,7 +19,8 @@ const quick = process.argv.includes('--quick');
 // A child process measuring TD3+BC steps/s on its own (for the parallel comparison).
 const workerAt = process.argv.indexOf('--worker');
 if (workerAt >= 0) {
-  const threads = Number(process.argv[workerAt + 1]), ms = Number(process.argv[workerAt + 2]);
+  const threads = Number(process.argv[workerAt + 1]),
+    ms = Number(process.argv[workerAt + 2]);
   loadNativeKernels(threads);
   const step = td3bcStep(createEngine({ backend: 'native' }));
   for (let i = 0; i < 5; i++) step();
@@ -69,7 +70,9 @@ function rate(fn: () => void, ms: number, warm = 2): number {
 
 function gemmBench(e: Engine): () => void {
   const n = 256;
-  const a = e.alloc(n * n), b = e.alloc(n * n), c = e.alloc(n * n);
+  const a = e.alloc(n * n),
+    b = e.alloc(n * n),
+    c = e.alloc(n * n);
   const rng = new Rng(1);
   const h = e.heap();
   for (let i = 0; i < n * n; i++) {
@@ -122,12 +125,15 @@ if (backends.includes('native') && nativeCores > 1) {
   const ms = quick ? 3000 : 8000;
   const child = (threads: number) =>
     new Promise<number>((resolveRate) => {
-      const p = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--worker', String(threads), String(ms)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const p = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--worker', String(threads), String(ms)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let out = '';
       p.stdout.on('data', (d) => (out += d));
       p.on('exit', () => resolveRate(JSON.parse(out.trim().split('\n').at(-1) ?? '{"stepsPerSecond":0}').stepsPerSecond));
     });
-  const agg: number[] = [], one: number[] = [];
+  const agg: number[] = [],
+    one: number[] = [];
   for (let round = 0; round < (quick ? 1 : 3); round++) {
     agg.push((await Promise.all(Array.from({ length: nativeCores }, () => child(1)))).reduce((a, b) => a + b, 0));
     one.push(await child(nativeCores));
@@ -143,28 +149,68 @@ const peakGflops = cpus().length * 2 * vectorFloats * 2 * clockGHz;
 const TD3BC_GFLOP = 0.415; // one TD3+BC update at batch 256, 256-256 (issue #15's count)
 
 const summary = Object.fromEntries(
-  Object.entries(results).map(([k, r]) => [k, { gemm256_gflops: median(r.gemm256_gflops), td3bc_steps_per_s: median(r.td3bc_steps_per_s), iql_steps_per_s: median(r.iql_steps_per_s) }]),
+  Object.entries(results).map(([k, r]) => [
+    k,
+    { gemm256_gflops: median(r.gemm256_gflops), td3bc_steps_per_s: median(r.td3bc_steps_per_s), iql_steps_per_s: median(r.iql_steps_per_s) },
+  ]),
 );
-const js = summary['js']!;
+const js = summary.js!;
 console.log(`\n@orl/nn benchmark — ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, node ${process.version}, medians of ${ROUNDS} interleaved rounds`);
-console.log('backend'.padEnd(22) + 'GEMM 256³ GFLOP/s'.padStart(19) + 'TD3+BC steps/s'.padStart(16) + 'IQL steps/s'.padStart(13) + '  TD3+BC vs js');
+console.log(`${'backend'.padEnd(22) + 'GEMM 256³ GFLOP/s'.padStart(19) + 'TD3+BC steps/s'.padStart(16) + 'IQL steps/s'.padStart(13)}  TD3+BC vs js`);
 for (const [k, s] of Object.entries(summary)) {
-  console.log(k.padEnd(22) + s.gemm256_gflops.toFixed(1).padStart(19) + s.td3bc_steps_per_s.toFixed(1).padStart(16) + s.iql_steps_per_s.toFixed(1).padStart(13) + `  ${(s.td3bc_steps_per_s / js.td3bc_steps_per_s).toFixed(1)}×`);
+  console.log(
+    `${k.padEnd(22) + s.gemm256_gflops.toFixed(1).padStart(19) + s.td3bc_steps_per_s.toFixed(1).padStart(16) + s.iql_steps_per_s.toFixed(1).padStart(13)}  ${(s.td3bc_steps_per_s / js.td3bc_steps_per_s).toFixed(1)}×`,
+  );
 }
 if (pytorch) {
-  console.log(`pytorch (${nativeCores} thr)`.padEnd(22) + (pytorch.gemm256_gflops ?? NaN).toFixed(1).padStart(19) + pytorch.td3bc_steps_per_s!.toFixed(1).padStart(16) + pytorch.iql_steps_per_s!.toFixed(1).padStart(13));
+  console.log(
+    `pytorch (${nativeCores} thr)`.padEnd(22) +
+      (pytorch.gemm256_gflops ?? NaN).toFixed(1).padStart(19) +
+      pytorch.td3bc_steps_per_s!.toFixed(1).padStart(16) +
+      pytorch.iql_steps_per_s!.toFixed(1).padStart(13),
+  );
   const best = Object.entries(summary).find(([k]) => k.startsWith('native') && k.includes(`(${nativeCores} thr)`));
-  if (best) console.log(`${best[0]} vs PyTorch, same threads: TD3+BC ${(best[1].td3bc_steps_per_s / pytorch.td3bc_steps_per_s!).toFixed(2)}×, IQL ${(best[1].iql_steps_per_s / pytorch.iql_steps_per_s!).toFixed(2)}×`);
+  if (best)
+    console.log(
+      `${best[0]} vs PyTorch, same threads: TD3+BC ${(best[1].td3bc_steps_per_s / pytorch.td3bc_steps_per_s!).toFixed(2)}×, IQL ${(best[1].iql_steps_per_s / pytorch.iql_steps_per_s!).toFixed(2)}×`,
+    );
 } else {
   console.log(`pytorch: not measured (${python} -c "import torch" fails here; apt install python3-torch libopenblas0-openmp)`);
 }
 if (clockGHz > 0) {
   console.log(`peak: ${cpus().length} cores × 2 FMA × ${vectorFloats} floats × 2 × ${clockGHz.toFixed(2)} GHz (measured) = ${peakGflops.toFixed(0)} GFLOP/s`);
-  for (const [k, s] of Object.entries(summary)) if (k.startsWith('native')) console.log(`  ${k}: GEMM ${((100 * s.gemm256_gflops) / peakGflops).toFixed(0)}% of peak, TD3+BC ${((100 * s.td3bc_steps_per_s * TD3BC_GFLOP) / peakGflops).toFixed(0)}%`);
+  for (const [k, s] of Object.entries(summary))
+    if (k.startsWith('native'))
+      console.log(
+        `  ${k}: GEMM ${((100 * s.gemm256_gflops) / peakGflops).toFixed(0)}% of peak, TD3+BC ${((100 * s.td3bc_steps_per_s * TD3BC_GFLOP) / peakGflops).toFixed(0)}%`,
+      );
 }
-if (parallel) console.log(`parallel: ${parallel.processes} one-thread TD3+BC processes ${parallel.aggregate.toFixed(0)} steps/s in all vs one ${parallel.processes}-thread process ${parallel.oneProcessAllCores.toFixed(0)} (${(parallel.aggregate / parallel.oneProcessAllCores).toFixed(2)}×)`);
+if (parallel)
+  console.log(
+    `parallel: ${parallel.processes} one-thread TD3+BC processes ${parallel.aggregate.toFixed(0)} steps/s in all vs one ${parallel.processes}-thread process ${parallel.oneProcessAllCores.toFixed(0)} (${(parallel.aggregate / parallel.oneProcessAllCores).toFixed(2)}×)`,
+  );
 const root = join(here, '..', '..', '..');
 mkdirSync(join(root, 'bench-results'), { recursive: true });
 const file = join(root, 'bench-results', 'nn.json');
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, rounds: ROUNDS, kernelSets: nativeSets, clockGHz, peakGflops, summary, samples: results, pytorch, parallel }, null, 2));
+writeFileSync(
+  file,
+  JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      cpu: cpus()[0]?.model,
+      cores: cpus().length,
+      node: process.version,
+      rounds: ROUNDS,
+      kernelSets: nativeSets,
+      clockGHz,
+      peakGflops,
+      summary,
+      samples: results,
+      pytorch,
+      parallel,
+    },
+    null,
+    2,
+  ),
+);
 console.log(`wrote ${file}`);

@@ -3,7 +3,10 @@
 import { Rng } from '@orl/core';
 import { Adam, MLP, ParamVector, cosineLr, expectileLoss, gaussianLogProb, mseLoss, polyak, type Engine } from '../src/index.js';
 
-const OBS = 17, ACT = 6, B = 256, H = 256;
+const OBS = 17,
+  ACT = 6,
+  B = 256,
+  H = 256;
 
 function fillBatch(rng: Rng, s: Float32Array, a: Float32Array, r: Float32Array, s2: Float32Array, d: Float32Array): void {
   // Synthetic batch: the cost of gathering real rows is measured by the algorithm packages' own benchmarks.
@@ -28,11 +31,23 @@ export function td3bcStep(e: Engine, seed = 0): () => void {
   const actor = new MLP(e, { sizes: [OBS, H, H, ACT], output: 'tanh', seed: 1 });
   const q1 = new MLP(e, { sizes: [OBS + ACT, H, H, 1], seed: 2 });
   const q2 = new MLP(e, { sizes: [OBS + ACT, H, H, 1], seed: 3 });
-  const actorT = actor.clone(), q1T = q1.clone(), q2T = q2.clone();
-  const optA = new Adam(actor), opt1 = new Adam(q1), opt2 = new Adam(q2);
-  const s = new Float32Array(B * OBS), a = new Float32Array(B * ACT), r = new Float32Array(B), s2 = new Float32Array(B * OBS), d = new Float32Array(B);
-  const target = new Float32Array(B), g = new Float32Array(B), gPi = new Float32Array(B * ACT), pi = new Float32Array(B * ACT);
-  const dQ = e.alloc(B), dPi = e.alloc(B * ACT);
+  const actorT = actor.clone(),
+    q1T = q1.clone(),
+    q2T = q2.clone();
+  const optA = new Adam(actor),
+    opt1 = new Adam(q1),
+    opt2 = new Adam(q2);
+  const s = new Float32Array(B * OBS),
+    a = new Float32Array(B * ACT),
+    r = new Float32Array(B),
+    s2 = new Float32Array(B * OBS),
+    d = new Float32Array(B);
+  const target = new Float32Array(B),
+    g = new Float32Array(B),
+    gPi = new Float32Array(B * ACT),
+    pi = new Float32Array(B * ACT);
+  const dQ = e.alloc(B),
+    dPi = e.alloc(B * ACT);
   let it = 0;
   return () => {
     it++;
@@ -50,7 +65,10 @@ export function td3bcStep(e: Engine, seed = 0): () => void {
     // Critics.
     const sa = q1.inputOffset(B);
     writeSA(h, sa, s, a, false, false);
-    for (const [q, opt] of [[q1, opt1], [q2, opt2]] as const) {
+    for (const [q, opt] of [
+      [q1, opt1],
+      [q2, opt2],
+    ] as const) {
       const out = q.forward(B, sa);
       mseLoss(e.view(out, B), target, g);
       e.write(dQ, g);
@@ -91,12 +109,30 @@ export function iqlStep(e: Engine, seed = 0): () => void {
   const v = new MLP(e, { sizes: [OBS, H, H, 1], seed: 2 });
   const q1 = new MLP(e, { sizes: [OBS + ACT, H, H, 1], seed: 3 });
   const q2 = new MLP(e, { sizes: [OBS + ACT, H, H, 1], seed: 4 });
-  const q1T = q1.clone(), q2T = q2.clone();
-  const optA = new Adam(actor), optS = new Adam(logStd), optV = new Adam(v), opt1 = new Adam(q1), opt2 = new Adam(q2);
-  const s = new Float32Array(B * OBS), a = new Float32Array(B * ACT), r = new Float32Array(B), s2 = new Float32Array(B * OBS), d = new Float32Array(B);
-  const u = new Float32Array(B), gu = new Float32Array(B), adv = new Float32Array(B), target = new Float32Array(B), g = new Float32Array(B);
-  const lp = new Float64Array(B), dMean = new Float32Array(B * ACT), dLogStd = new Float32Array(ACT), w = new Float32Array(B);
-  const dV = e.alloc(B), dQ = e.alloc(B), dMu = e.alloc(B * ACT);
+  const q1T = q1.clone(),
+    q2T = q2.clone();
+  const optA = new Adam(actor),
+    optS = new Adam(logStd),
+    optV = new Adam(v),
+    opt1 = new Adam(q1),
+    opt2 = new Adam(q2);
+  const s = new Float32Array(B * OBS),
+    a = new Float32Array(B * ACT),
+    r = new Float32Array(B),
+    s2 = new Float32Array(B * OBS),
+    d = new Float32Array(B);
+  const u = new Float32Array(B),
+    gu = new Float32Array(B),
+    adv = new Float32Array(B),
+    target = new Float32Array(B),
+    g = new Float32Array(B);
+  const lp = new Float64Array(B),
+    dMean = new Float32Array(B * ACT),
+    dLogStd = new Float32Array(ACT),
+    w = new Float32Array(B);
+  const dV = e.alloc(B),
+    dQ = e.alloc(B),
+    dMu = e.alloc(B * ACT);
   let it = 0;
   return () => {
     it++;
@@ -105,7 +141,8 @@ export function iqlStep(e: Engine, seed = 0): () => void {
     // V: expectile regression towards min Q'(s, a).
     const sa = q1T.inputOffset(B);
     writeSA(h, sa, s, a, false, false);
-    const t1 = q1T.forward(B, sa), t2 = q2T.forward(B, sa);
+    const t1 = q1T.forward(B, sa),
+      t2 = q2T.forward(B, sa);
     e.write(v.inputOffset(B), s);
     const vo = v.forward(B);
     h = e.heap();
@@ -125,7 +162,10 @@ export function iqlStep(e: Engine, seed = 0): () => void {
     for (let i = 0; i < B; i++) target[i] = r[i]! + 0.99 * (1 - d[i]!) * h[vn + i]!;
     const qin = q1.inputOffset(B);
     writeSA(h, qin, s, a, false, false);
-    for (const [q, opt] of [[q1, opt1], [q2, opt2]] as const) {
+    for (const [q, opt] of [
+      [q1, opt1],
+      [q2, opt2],
+    ] as const) {
       const out = q.forward(B, qin);
       mseLoss(e.view(out, B), target, g);
       e.write(dQ, g);

@@ -102,7 +102,8 @@ export class Engine {
     this.freeList.sort((a, b) => a.off - b.off);
     // Coalesce neighbours.
     for (let i = this.freeList.length - 2; i >= 0; i--) {
-      const a = this.freeList[i]!, b = this.freeList[i + 1]!;
+      const a = this.freeList[i]!,
+        b = this.freeList[i + 1]!;
       if (a.off + a.size === b.off) {
         a.size += b.size;
         this.freeList.splice(i + 1, 1);

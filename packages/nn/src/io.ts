@@ -1,4 +1,4 @@
-import { OrlError, StateNormalizer, decodeState, encodeState, type StateDict } from '@orl/core';
+import { OrlError, type StateNormalizer, decodeState, encodeState, type StateDict } from '@orl/core';
 import type { Activation } from './kernels/contract.js';
 import { MLP } from './mlp.js';
 import type { Engine } from './engine.js';
@@ -13,7 +13,14 @@ const MAX_WIDTH = 1 << 16;
 const MAX_LAYERS = 64;
 
 export function mlpFromState(engine: Engine, s: StateDict): MLP {
-  if (!s || typeof s !== 'object' || s.format !== 'orl-mlp/1' || !Array.isArray(s.sizes) || !Array.isArray(s.activations) || !(s.params instanceof Float32Array)) {
+  if (
+    !s ||
+    typeof s !== 'object' ||
+    s.format !== 'orl-mlp/1' ||
+    !Array.isArray(s.sizes) ||
+    !Array.isArray(s.activations) ||
+    !(s.params instanceof Float32Array)
+  ) {
     throw new OrlError('FORMAT', 'not an orl-mlp/1 state');
   }
   const sizes = s.sizes as unknown[];
@@ -22,7 +29,8 @@ export function mlpFromState(engine: Engine, s: StateDict): MLP {
   }
   let expected = 0;
   for (let l = 0; l + 1 < sizes.length; l++) expected += (sizes[l] as number) * (sizes[l + 1] as number) + (sizes[l + 1] as number);
-  if (expected !== s.params.length) throw new OrlError('SHAPE_MISMATCH', `orl-mlp/1: sizes [${sizes.join(', ')}] need ${expected} parameters, the file has ${s.params.length}`);
+  if (expected !== s.params.length)
+    throw new OrlError('SHAPE_MISMATCH', `orl-mlp/1: sizes [${sizes.join(', ')}] need ${expected} parameters, the file has ${s.params.length}`);
   if (!s.params.every(Number.isFinite)) throw new OrlError('NON_FINITE', 'orl-mlp/1: the parameters contain NaN or Infinity');
   const net = new MLP(engine, { sizes: sizes as number[], activations: s.activations as Activation[] });
   net.setParams(s.params);

@@ -73,8 +73,19 @@ export class MLP implements ParamBlock {
     this.layers = [];
     let off = 0;
     for (let l = 0; l < nl; l++) {
-      const inDim = sizes[l]!, outDim = sizes[l + 1]!;
-      this.layers.push({ inDim, outDim, act: Act[acts[l]!], w: this.params + off, b: this.params + off + inDim * outDim, gw: this.grads + off, gb: this.grads + off + inDim * outDim, y: 0, dz: 0 });
+      const inDim = sizes[l]!,
+        outDim = sizes[l + 1]!;
+      this.layers.push({
+        inDim,
+        outDim,
+        act: Act[acts[l]!],
+        w: this.params + off,
+        b: this.params + off + inDim * outDim,
+        gw: this.grads + off,
+        gb: this.grads + off + inDim * outDim,
+        y: 0,
+        dz: 0,
+      });
       off += inDim * outDim + outDim;
     }
     this.initialize(config.seed ?? 0);
@@ -219,7 +230,13 @@ export class MLP implements ParamBlock {
   layer(l: number): { weight: Float32Array; bias: Float32Array; inDim: number; outDim: number; activation: Activation } {
     const L = this.layers[l];
     if (!L) throw new OrlError('INVALID_ARGUMENT', `no layer ${l}`);
-    return { weight: this.engine.read(L.w, L.inDim * L.outDim), bias: this.engine.read(L.b, L.outDim), inDim: L.inDim, outDim: L.outDim, activation: this.activations[l]! };
+    return {
+      weight: this.engine.read(L.w, L.inDim * L.outDim),
+      bias: this.engine.read(L.b, L.outDim),
+      inDim: L.inDim,
+      outDim: L.outDim,
+      activation: this.activations[l]!,
+    };
   }
 
   get numLayers(): number {

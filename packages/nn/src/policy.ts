@@ -31,7 +31,8 @@ export class MlpPolicy implements Policy {
   }
 
   actBatch(observations: Float32Array, n: number, out: Float32Array = new Float32Array(n * this.actDim)): Float32Array {
-    if (observations.length !== n * this.obsDim) throw new OrlError('SHAPE_MISMATCH', `policy: expected ${n} × ${this.obsDim} observation values, got ${observations.length}`);
+    if (observations.length !== n * this.obsDim)
+      throw new OrlError('SHAPE_MISMATCH', `policy: expected ${n} × ${this.obsDim} observation values, got ${observations.length}`);
     const e = this.actor.engine;
     const input = this.actor.inputOffset(n);
     this.normalizer.normalize(observations, e.heap().subarray(input, input + n * this.obsDim));
@@ -40,7 +41,7 @@ export class MlpPolicy implements Policy {
     const m = this.maxAction;
     for (let i = 0; i < n * this.actDim; i++) {
       const a = hh[y + i]! * m;
-      out[i] = a < -m ? -m : a > m ? m : a;
+      out[i] = a < -m ? -m : Math.min(a, m);
     }
     return out;
   }
@@ -53,8 +54,10 @@ export class MlpPolicy implements Policy {
 
   /** Raises a typed error unless this policy fits `task` with these spaces (a walker2d policy must not run on halfcheetah). */
   checkTask(task: string, obsDim: number, actDim: number): void {
-    if (this.task !== undefined && this.task !== task) throw new OrlError('INVALID_ARGUMENT', `this policy was trained for ${this.task}, not ${task}`, { policyTask: this.task, task });
-    if (obsDim !== this.obsDim || actDim !== this.actDim) throw new OrlError('SHAPE_MISMATCH', `policy maps ${this.obsDim} → ${this.actDim} values; ${task} has ${obsDim} observations and ${actDim} actions`);
+    if (this.task !== undefined && this.task !== task)
+      throw new OrlError('INVALID_ARGUMENT', `this policy was trained for ${this.task}, not ${task}`, { policyTask: this.task, task });
+    if (obsDim !== this.obsDim || actDim !== this.actDim)
+      throw new OrlError('SHAPE_MISMATCH', `policy maps ${this.obsDim} → ${this.actDim} values; ${task} has ${obsDim} observations and ${actDim} actions`);
   }
 
   stateDict(): StateDict {
@@ -76,14 +79,19 @@ export class MlpPolicy implements Policy {
   static fromState(engine: Engine, s: StateDict): MlpPolicy {
     if (s.format !== 'orl-policy/1') throw new OrlError('FORMAT', `not an orl-policy/1 state (format: ${String(s.format).slice(0, 40)})`);
     const maxAction = s.maxAction;
-    if (typeof maxAction !== 'number' || !Number.isFinite(maxAction) || maxAction <= 0) throw new OrlError('FORMAT', `orl-policy/1: bad maxAction ${String(maxAction)}`);
-    if (s.task !== undefined && (typeof s.task !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(s.task))) throw new OrlError('FORMAT', 'orl-policy/1: bad task name');
+    if (typeof maxAction !== 'number' || !Number.isFinite(maxAction) || maxAction <= 0)
+      throw new OrlError('FORMAT', `orl-policy/1: bad maxAction ${String(maxAction)}`);
+    if (s.task !== undefined && (typeof s.task !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(s.task)))
+      throw new OrlError('FORMAT', 'orl-policy/1: bad task name');
     const normalizer = StateNormalizer.fromJSON(s.normalizer as never);
     const actor = mlpFromState(engine, s.actor as StateDict);
     const spaces = s.spaces as { observation?: unknown; action?: unknown } | undefined;
     if (spaces !== undefined && (spaces?.observation !== actor.inDim || spaces?.action !== actor.outDim)) {
       actor.dispose();
-      throw new OrlError('SHAPE_MISMATCH', `orl-policy/1: declared spaces ${JSON.stringify(spaces).slice(0, 60)} do not match the network ${actor.inDim} → ${actor.outDim}`);
+      throw new OrlError(
+        'SHAPE_MISMATCH',
+        `orl-policy/1: declared spaces ${JSON.stringify(spaces).slice(0, 60)} do not match the network ${actor.inDim} → ${actor.outDim}`,
+      );
     }
     if (normalizer.dim !== actor.inDim) {
       actor.dispose();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineVariants } from './kernel-sets.js';
 import { Rng } from '@orl/core';
-import { Act, Engine, JsKernels, availableBackends, createEngine, type BackendName } from '../src/index.js';
+import { Act, Engine, JsKernels, availableBackends, createEngine } from '../src/index.js';
 
 // One suite, every backend: each kernel against the plain-JS reference on random data, including edge tiles
 // (sizes that are not multiples of the micro-kernel), K larger than one packing block, and every transpose.
@@ -65,7 +65,12 @@ describe.each(variants)('%s backend conforms to the JS reference', (_name, make,
     [3, 1100, 9],
   ];
   for (const [m, n, kk] of shapes) {
-    for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+    for (const [ta, tb] of [
+      [false, false],
+      [false, true],
+      [true, false],
+      [true, true],
+    ] as const) {
       for (const beta of [0, 1]) {
         it(`gemm ${m}x${n}x${kk} transA=${ta} transB=${tb} beta=${beta}`, () => {
           const rng = new Rng(m * 1000 + n + kk);
@@ -90,9 +95,17 @@ describe.each(variants)('%s backend conforms to the JS reference', (_name, make,
 
   it.each(Object.entries(Act))('biasAct and actGrad (%s)', (_label, act) => {
     const rng = new Rng(act + 1);
-    const rows = 13, cols = 37, n = rows * cols;
-    const y = e.alloc(n), bias = e.alloc(cols), dy = e.alloc(n), dst = e.alloc(n);
-    const ry = ref.alloc(n), rbias = ref.alloc(cols), rdy = ref.alloc(n), rdst = ref.alloc(n);
+    const rows = 13,
+      cols = 37,
+      n = rows * cols;
+    const y = e.alloc(n),
+      bias = e.alloc(cols),
+      dy = e.alloc(n),
+      dst = e.alloc(n);
+    const ry = ref.alloc(n),
+      rbias = ref.alloc(cols),
+      rdy = ref.alloc(n),
+      rdst = ref.alloc(n);
     fill(e, y, n, rng);
     fill(e, bias, cols, rng);
     fill(e, dy, n, rng);
@@ -111,9 +124,15 @@ describe.each(variants)('%s backend conforms to the JS reference', (_name, make,
 
   it('colSumAcc, polyak, sumSq, scale', () => {
     const rng = new Rng(9);
-    const rows = 19, cols = 23, n = rows * cols;
-    const x = e.alloc(n), out = e.alloc(cols), t = e.alloc(n);
-    const rx = ref.alloc(n), rout = ref.alloc(cols), rt = ref.alloc(n);
+    const rows = 19,
+      cols = 23,
+      n = rows * cols;
+    const x = e.alloc(n),
+      out = e.alloc(cols),
+      t = e.alloc(n);
+    const rx = ref.alloc(n),
+      rout = ref.alloc(cols),
+      rt = ref.alloc(n);
     fill(e, x, n, rng);
     fill(e, out, cols, rng);
     fill(e, t, n, rng);
@@ -158,7 +177,10 @@ describe.each(variants)('%s backend conforms to the JS reference', (_name, make,
 describe('Adam step matches the PyTorch formula', () => {
   it.each(backends)('%s', (name) => {
     const e = createEngine({ backend: name, notice: false });
-    const p = e.alloc(3), g = e.alloc(3), m = e.alloc(3), v = e.alloc(3);
+    const p = e.alloc(3),
+      g = e.alloc(3),
+      m = e.alloc(3),
+      v = e.alloc(3);
     e.write(p, [1, -2, 0.5]);
     e.write(g, [0.1, -0.3, 2]);
     e.kernels.adam(p, g, m, v, 3, 0.01, 0.9, 0.999, 1e-8, 0, 0, 1 - 0.9, 1 - 0.999);

@@ -9,7 +9,9 @@ function train(backend: BackendName, seed: number, steps = 30, threads?: number)
   const opt = new Adam(net, { lr: 1e-3, maxGradNorm: 5 });
   const rng = new Rng(seed + 1);
   const batch = 32;
-  const x = new Float32Array(batch * 11), y = new Float32Array(batch * 3), g = new Float32Array(batch * 3);
+  const x = new Float32Array(batch * 11),
+    y = new Float32Array(batch * 3),
+    g = new Float32Array(batch * 3);
   const dOut = e.alloc(batch * 3);
   for (let s = 0; s < steps; s++) {
     rng.fillNormal(x);

@@ -1,7 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineVariants } from './kernel-sets.js';
 import { Rng } from '@orl/core';
-import { MLP, ParamVector, createEngine, expectileLoss, gaussianLogProb, mseLoss, tanhGaussianBackward, tanhGaussianSample, type Activation, type Engine } from '../src/index.js';
+import {
+  MLP,
+  ParamVector,
+  createEngine,
+  expectileLoss,
+  gaussianLogProb,
+  mseLoss,
+  tanhGaussianBackward,
+  tanhGaussianSample,
+  type Activation,
+  type Engine,
+} from '../src/index.js';
 
 // Gradient checks against central finite differences. The networks run in float32, so the loss is accumulated in
 // float64 and the step is large enough (h = 1e-2 in float32 parameters) for the difference to be well above rounding.
@@ -16,7 +27,13 @@ function check(analytic: number, numeric: number): void {
 }
 
 /** Compares d loss / d params of `net` for `samples` random parameters. */
-function gradCheckParams(net: { engine: Engine; params: number; grads: number; size: number }, loss: () => number, backward: () => void, rng: Rng, samples = 24): void {
+function gradCheckParams(
+  net: { engine: Engine; params: number; grads: number; size: number },
+  loss: () => number,
+  backward: () => void,
+  rng: Rng,
+  samples = 24,
+): void {
   const e = net.engine;
   e.heap().fill(0, net.grads, net.grads + net.size);
   loss();
@@ -37,7 +54,10 @@ function gradCheckParams(net: { engine: Engine; params: number; grads: number; s
 
 // Every backend (the JS reference too) and every native kernel set this CPU runs; the others are listed as skipped.
 const { variants, skipped } = engineVariants();
-const cases: [string, () => Engine, string | undefined][] = [...variants.map((v) => [v.name, v.make, v.kernels] as [string, () => Engine, string | undefined]), ['js', () => createEngine({ backend: 'js', notice: false }), undefined]];
+const cases: [string, () => Engine, string | undefined][] = [
+  ...variants.map((v) => [v.name, v.make, v.kernels] as [string, () => Engine, string | undefined]),
+  ['js', () => createEngine({ backend: 'js', notice: false }), undefined],
+];
 for (const why of skipped) it.skip(`skipped: ${why}`, () => undefined);
 
 describe.each(cases)('gradients on the %s backend', (_name, make, kernels) => {
@@ -48,7 +68,8 @@ describe.each(cases)('gradients on the %s backend', (_name, make, kernels) => {
 
   it.each<Activation>(['linear', 'relu', 'tanh'])('MSE through an MLP with %s hidden layers (params and input)', (act) => {
     const rng = new Rng(1);
-    const batch = 7, sizes = [5, 16, 12, 3];
+    const batch = 7,
+      sizes = [5, 16, 12, 3];
     const net = new MLP(e, { sizes, hidden: act, output: act === 'relu' ? 'linear' : act, seed: 2 });
     const x = Float32Array.from({ length: batch * 5 }, () => rng.normal());
     const target = Float32Array.from({ length: batch * 3 }, () => rng.normal());
@@ -81,12 +102,15 @@ describe.each(cases)('gradients on the %s backend', (_name, make, kernels) => {
 
   it('TD3+BC actor loss through the critic: −λ·mean Q(s, π(s)) + mean (π(s) − a)²', () => {
     const rng = new Rng(3);
-    const batch = 8, obs = 4, act = 2;
+    const batch = 8,
+      obs = 4,
+      act = 2;
     const actor = new MLP(e, { sizes: [obs, 16, 16, act], hidden: 'tanh', output: 'tanh', seed: 4 });
     const critic = new MLP(e, { sizes: [obs + act, 16, 16, 1], hidden: 'tanh', seed: 5 });
     const s = Float32Array.from({ length: batch * obs }, () => rng.normal());
     const a = Float32Array.from({ length: batch * act }, () => rng.uniform(-1, 1));
-    const dQ = e.alloc(batch), dPi = e.alloc(batch * act);
+    const dQ = e.alloc(batch),
+      dPi = e.alloc(batch * act);
     // λ = α / mean|Q| is detached in TD3+BC: compute it once, then hold it fixed on both sides of the check.
     let lambda: number | undefined;
     let gPi = new Float32Array(batch * act);
@@ -100,7 +124,8 @@ describe.each(cases)('gradients on the %s backend', (_name, make, kernels) => {
         h.set(pi.subarray(r * act, (r + 1) * act), ci + r * (obs + act) + obs);
       }
       const q = e.read(critic.forward(batch), batch);
-      let meanAbsQ = 0, qTerm = 0;
+      let meanAbsQ = 0,
+        qTerm = 0;
       for (const v of q) {
         meanAbsQ += Math.abs(v) / batch;
         qTerm += v / batch;
@@ -146,14 +171,17 @@ describe.each(cases)('gradients on the %s backend', (_name, make, kernels) => {
 
   it('Gaussian log-likelihood (IQL actor) with a state-independent log std', () => {
     const rng = new Rng(8);
-    const batch = 6, obs = 3, act = 2;
+    const batch = 6,
+      obs = 3,
+      act = 2;
     const net = new MLP(e, { sizes: [obs, 12, act], hidden: 'tanh', output: 'tanh', seed: 9 });
     const logStd = new ParamVector(e, act, -0.5);
     const x = Float32Array.from({ length: batch * obs }, () => rng.normal());
     const a = Float32Array.from({ length: batch * act }, () => rng.uniform(-0.9, 0.9));
     const w = Float32Array.from({ length: batch }, () => rng.uniform(0.5, 2));
     const lp = new Float64Array(batch);
-    const dMean = new Float32Array(batch * act), dLogStd = new Float32Array(act);
+    const dMean = new Float32Array(batch * act),
+      dLogStd = new Float32Array(act);
     const dOut = e.alloc(batch * act);
     const loss = () => {
       e.write(net.inputOffset(batch), x);
@@ -177,15 +205,19 @@ describe.each(cases)('gradients on the %s backend', (_name, make, kernels) => {
 
   it('tanh-squashed Gaussian (SAC actor): α·log π(a|s) − Q-like term, reparameterised', () => {
     const rng = new Rng(10);
-    const batch = 5, obs = 3, act = 2;
+    const batch = 5,
+      obs = 3,
+      act = 2;
     // Network outputs [mean, logStd] per action dim.
     const net = new MLP(e, { sizes: [obs, 16, 2 * act], hidden: 'tanh', seed: 11 });
     const x = Float32Array.from({ length: batch * obs }, () => rng.normal());
     const noise = Float32Array.from({ length: batch * act }, () => rng.normal());
     const c = Float32Array.from({ length: act }, () => rng.normal());
     const alpha = 0.2;
-    const action = new Float32Array(batch * act), logp = new Float32Array(batch);
-    const mean = new Float32Array(batch * act), logStd = new Float32Array(batch * act);
+    const action = new Float32Array(batch * act),
+      logp = new Float32Array(batch);
+    const mean = new Float32Array(batch * act),
+      logStd = new Float32Array(batch * act);
     const dOut = e.alloc(batch * 2 * act);
     const loss = () => {
       e.write(net.inputOffset(batch), x);
@@ -205,9 +237,11 @@ describe.each(cases)('gradients on the %s backend', (_name, make, kernels) => {
       return l;
     };
     const backward = () => {
-      const dA = new Float32Array(batch * act), dLp = new Float32Array(batch).fill(alpha / batch);
+      const dA = new Float32Array(batch * act),
+        dLp = new Float32Array(batch).fill(alpha / batch);
       for (let r = 0; r < batch; r++) for (let j = 0; j < act; j++) dA[r * act + j] = (-2 * c[j]! * action[r * act + j]!) / batch;
-      const dMean = new Float32Array(batch * act), dLogStd = new Float32Array(batch * act);
+      const dMean = new Float32Array(batch * act),
+        dLogStd = new Float32Array(batch * act);
       tanhGaussianBackward(logStd, noise, action, dA, dLp, batch, act, dMean, dLogStd);
       const h = e.heap();
       const out = e.read(net.forward(batch), batch * 2 * act);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OrlError, Rng, StateNormalizer, decodeState, encodeState, isOrlError, type StateDict } from '@orl/core';
+import { type OrlError, Rng, StateNormalizer, decodeState, encodeState, isOrlError, type StateDict } from '@orl/core';
 import { MLP, MlpPolicy, createEngine } from '../src/index.js';
 
 // Files a user hands us may be hostile: every case below must end in a typed OrlError (or a valid policy), fast.
@@ -60,8 +60,18 @@ describe('policy files', () => {
     ['a reference to a missing tensor', (h: any) => ((h.tree.actor.params = { $tensor: 99 }), h), null, 'FORMAT'],
     ['a fractional tensor reference', (h: any) => ((h.tree.actor.params = { $tensor: 0.5 }), h), null, 'FORMAT'],
     ['a __proto__ key', (h: any) => JSON.parse(JSON.stringify(h).replace('"maxAction"', '"__proto__":{"polluted":1},"maxAction"')), null, 'FORMAT'],
-    ['nesting 100 levels deep', (h: any) => JSON.stringify(h).replace('"maxAction"', `"deep":${'['.repeat(100)}${']'.repeat(100)},"maxAction"`), null, 'FORMAT'],
-    ['nesting 1 000 000 levels deep', (h: any) => JSON.stringify(h).replace('"maxAction"', `"deep":${'['.repeat(1e6)}${']'.repeat(1e6)},"maxAction"`), null, 'FORMAT'],
+    [
+      'nesting 100 levels deep',
+      (h: any) => JSON.stringify(h).replace('"maxAction"', `"deep":${'['.repeat(100)}${']'.repeat(100)},"maxAction"`),
+      null,
+      'FORMAT',
+    ],
+    [
+      'nesting 1 000 000 levels deep',
+      (h: any) => JSON.stringify(h).replace('"maxAction"', `"deep":${'['.repeat(1e6)}${']'.repeat(1e6)},"maxAction"`),
+      null,
+      'FORMAT',
+    ],
     ['a bad special number', (h: any) => ((h.tree.maxAction = { $number: '1e999' }), h), null, 'FORMAT'],
     ['maxAction = 0', (h: any) => ((h.tree.maxAction = 0), h), null, 'FORMAT'],
     ['a normalizer of the wrong size', (h: any) => ((h.tree.normalizer.mean = [0, 0]), (h.tree.normalizer.std = [1, 1]), h), null, 'SHAPE_MISMATCH'],
@@ -99,7 +109,12 @@ describe('policy files', () => {
   it('fuzz: 12 000 mutated policy and checkpoint files end in a valid object or a typed error, never a crash or hang', () => {
     const rng = new Rng(42);
     const policyBytes = validPolicy().encode();
-    const checkpoint = encodeState({ format: 'orl-checkpoint/1', step: 100, agent: { nets: { a: new Float32Array(64) }, totalIt: 3 }, sampler: { s: new Uint32Array(4) } } as StateDict);
+    const checkpoint = encodeState({
+      format: 'orl-checkpoint/1',
+      step: 100,
+      agent: { nets: { a: new Float32Array(64) }, totalIt: 3 },
+      sampler: { s: new Uint32Array(4) },
+    } as StateDict);
     const t0 = performance.now();
     const counts: Record<string, number> = {};
     for (let i = 0; i < 12_000; i++) {

@@ -17,7 +17,11 @@ describe('published package', () => {
     expect(Object.keys(res)).toEqual(expect.arrayContaining(['wasm', 'js']));
     expect(res.wasm).toBeCloseTo(res.js, 5);
     if (res.native !== undefined) expect(res.native).toBeCloseTo(res.js, 5);
-    const cjs = packAndRun('@orl/nn', `const { createEngine, MLP } = require('@orl/nn'); console.log(new MLP(createEngine({ backend: 'wasm' }), { sizes: [2, 1] }).size);`, 'commonjs');
+    const cjs = packAndRun(
+      '@orl/nn',
+      `const { createEngine, MLP } = require('@orl/nn'); console.log(new MLP(createEngine({ backend: 'wasm' }), { sizes: [2, 1] }).size);`,
+      'commonjs',
+    );
     expect(cjs.trim()).toBe('3');
   }, 240_000);
 });

@@ -10,7 +10,10 @@ import { describeOnnx, exportOnnx } from '@orl/onnx';
 const engine = createEngine({ notice: false });
 
 function randomNormalizer(dim: number, rng: Rng): StateNormalizer {
-  return new StateNormalizer(Float32Array.from({ length: dim }, () => rng.normal() * 2), Float32Array.from({ length: dim }, () => 0.1 + Math.abs(rng.normal())));
+  return new StateNormalizer(
+    Float32Array.from({ length: dim }, () => rng.normal() * 2),
+    Float32Array.from({ length: dim }, () => 0.1 + Math.abs(rng.normal())),
+  );
 }
 
 /** Runs the exported model in onnxruntime and compares with the policy on random observations (raw, unnormalized). */

@@ -35,10 +35,14 @@ function spearman(x: number[], y: number[]): number {
     }
     return r;
   };
-  const rx = rank(x), ry = rank(y);
+  const rx = rank(x),
+    ry = rank(y);
   const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
-  const mx = mean(rx), my = mean(ry);
-  let num = 0, dx = 0, dy = 0;
+  const mx = mean(rx),
+    my = mean(ry);
+  let num = 0,
+    dx = 0,
+    dy = 0;
   for (let i = 0; i < x.length; i++) {
     num += (rx[i]! - mx) * (ry[i]! - my);
     dx += (rx[i]! - mx) ** 2;
@@ -77,27 +81,51 @@ for (const name of SHIPPED_POLICIES.filter((n) => n.startsWith('hopper'))) {
   policies.push({ name: `behaviour ${name}`, policy: p });
 }
 const rng = new Rng(9);
-policies.push({ name: 'uniform random', policy: { obsDim: raw.obsDim, actDim: raw.actDim, act: (_o, out = new Float32Array(raw.actDim)) => out.map(() => rng.uniform(-1, 1)) } });
+policies.push({
+  name: 'uniform random',
+  policy: { obsDim: raw.obsDim, actDim: raw.actDim, act: (_o, out = new Float32Array(raw.actDim)) => out.map(() => rng.uniform(-1, 1)) },
+});
 
 const rows: { name: string; trueScore: number; trueStd: number; fqeValue: number; fqeNormalized: number | null; seconds: number }[] = [];
 for (const { name, policy } of policies) {
   const truth = await evaluate(policy, { task, episodes: 10, seed: 100 });
   const t0 = performance.now();
   const est = await fitFqe(raw, policy, {}, { steps: fqeSteps, progress: 'none', engine });
-  rows.push({ name, trueScore: truth.meanNormalized, trueStd: truth.stdNormalized, fqeValue: est.value, fqeNormalized: est.normalized, seconds: (performance.now() - t0) / 1000 });
-  console.error(`${name}: true ${truth.meanNormalized.toFixed(1)} · FQE value ${est.value.toFixed(1)} (≈ ${est.normalized?.toFixed(1)}) · ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  rows.push({
+    name,
+    trueScore: truth.meanNormalized,
+    trueStd: truth.stdNormalized,
+    fqeValue: est.value,
+    fqeNormalized: est.normalized,
+    seconds: (performance.now() - t0) / 1000,
+  });
+  console.error(
+    `${name}: true ${truth.meanNormalized.toFixed(1)} · FQE value ${est.value.toFixed(1)} (≈ ${est.normalized?.toFixed(1)}) · ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+  );
 }
-const rho = spearman(rows.map((r) => r.trueScore), rows.map((r) => r.fqeValue));
+const rho = spearman(
+  rows.map((r) => r.trueScore),
+  rows.map((r) => r.fqeValue),
+);
 const table = [
   `FQE (d3rlpy settings: lr 1e-4, batch 100, γ 0.99, target copy every 100 steps, Q 256-256; ${fqeSteps} steps) on ${DATASET} at ${SCALE * 100}% size.`,
   '',
   '| policy | true normalized score (10 episodes) | FQE value V̂(s₀) | FQE ≈ normalized |',
   '|---|---|---|---|',
-  ...[...rows].sort((a, b) => b.trueScore - a.trueScore).map((r) => `| ${r.name} | ${r.trueScore.toFixed(1)} ± ${r.trueStd.toFixed(1)} | ${r.fqeValue.toFixed(1)} | ${r.fqeNormalized?.toFixed(1) ?? ''} |`),
+  ...[...rows]
+    .sort((a, b) => b.trueScore - a.trueScore)
+    .map((r) => `| ${r.name} | ${r.trueScore.toFixed(1)} ± ${r.trueStd.toFixed(1)} | ${r.fqeValue.toFixed(1)} | ${r.fqeNormalized?.toFixed(1) ?? ''} |`),
   '',
   `Spearman rank correlation between FQE values and true scores over ${rows.length} policies: **${rho.toFixed(3)}**`,
 ].join('\n');
 mkdirSync(outDir, { recursive: true });
-writeFileSync(join(outDir, `${DATASET}.json`), JSON.stringify({ dataset: DATASET, scale: SCALE, fqeSteps, spearman: rho, policies: rows, machine: { cpus: (await import('node:os')).cpus()[0]?.model } }, null, 1));
-writeFileSync(join(outDir, `${DATASET}.md`), table + '\n');
+writeFileSync(
+  join(outDir, `${DATASET}.json`),
+  JSON.stringify(
+    { dataset: DATASET, scale: SCALE, fqeSteps, spearman: rho, policies: rows, machine: { cpus: (await import('node:os')).cpus()[0]?.model } },
+    null,
+    1,
+  ),
+);
+writeFileSync(join(outDir, `${DATASET}.md`), `${table}\n`);
 console.log(table);

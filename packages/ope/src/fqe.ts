@@ -5,7 +5,7 @@
  *   V̂(π) = mean over the dataset's episode start states s₀ of Q(s₀, π(s₀))
  * Q sees standardised states (the dataset's statistics); π sees raw observations, as it does when it acts.
  */
-import { Rng, StateNormalizer, normalizedScore, type Agent, type Batch, type Dataset, type Policy, type StateDict } from '@orl/core';
+import { Rng, type StateNormalizer, normalizedScore, type Agent, type Batch, type Dataset, type Policy, type StateDict } from '@orl/core';
 import { Adam, MLP, concatRows, mlpState, mseLoss, polyak, type Engine } from '@orl/nn';
 
 export interface FQEConfig {
@@ -24,7 +24,14 @@ export interface FQEConfig {
 }
 
 /** d3rlpy's FQEConfig defaults. */
-export const FQE_DEFAULTS: Readonly<FQEConfig> = Object.freeze({ discount: 0.99, lr: 1e-4, batchSize: 100, targetUpdateInterval: 100, hidden: [256, 256], seed: 0 });
+export const FQE_DEFAULTS: Readonly<FQEConfig> = Object.freeze({
+  discount: 0.99,
+  lr: 1e-4,
+  batchSize: 100,
+  targetUpdateInterval: 100,
+  hidden: [256, 256],
+  seed: 0,
+});
 
 /** π(s) for a batch of raw observations, through `actBatch` when the policy has it. */
 function actRows(policy: Policy, obs: Float32Array, n: number, out: Float32Array): Float32Array {
@@ -191,4 +198,3 @@ export function initialStates(data: Dataset): Float32Array {
 export function valueToNormalizedScore(task: string, value: number, discount: number, horizon = 1000): number {
   return normalizedScore(task, value * (1 - discount) * horizon);
 }
-

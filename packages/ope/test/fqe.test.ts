@@ -61,7 +61,7 @@ describe('FQE', () => {
   });
 
   it('precomputed π(s′) (looked up by batch index) trains exactly as computing it each step', () => {
-    const data = (loggedData(500) as Dataset);
+    const data = loggedData(500) as Dataset;
     const transitions = toTransitions(data);
     const engine = createEngine({ notice: false });
     const nz = new StateNormalizer(new Float32Array(3), new Float32Array(3).fill(1));

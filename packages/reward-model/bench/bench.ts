@@ -15,7 +15,10 @@ function data(n: number, labelled: number, seed: number): Dataset {
   for (let i = 0; i < labelled; i++) mask[rng.int(n)] = 1;
   const rew = new Float32Array(n);
   for (let i = 0; i < n; i++) rew[i] = mask[i] ? Math.tanh(obs[i * 11]!) + act[i * 3]! ** 2 : NaN;
-  return new Dataset({ observations: obs, actions: act, rewards: rew, terminals: new Uint8Array(n), timeouts: new Uint8Array(n), nextObservations: next, rewardMask: mask }, { obsDim: 11, actDim: 3 });
+  return new Dataset(
+    { observations: obs, actions: act, rewards: rew, terminals: new Uint8Array(n), timeouts: new Uint8Array(n), nextObservations: next, rewardMask: mask },
+    { obsDim: 11, actDim: 3 },
+  );
 }
 
 const quick = process.argv.includes('--quick');
@@ -30,9 +33,13 @@ for (const backend of availableBackends().filter((b) => b !== 'js')) {
   const runs = [0, 1, 2].map(() => model.impute(big).report.seconds).sort((a, b) => a - b);
   results[backend] = { fitSeconds: fit.seconds, epochs, secondsPerEpoch: fit.seconds / epochs, labelledRows: fit.labelledRows, impute1MSeconds: runs[1]! };
 }
-console.log(`\n@orl/reward-model benchmark — defaults (hidden ${REWARD_MODEL_DEFAULTS.hidden.join('-')}, batch ${REWARD_MODEL_DEFAULTS.batchSize}, (s, a, s') features, hopper dims)`);
+console.log(
+  `\n@orl/reward-model benchmark — defaults (hidden ${REWARD_MODEL_DEFAULTS.hidden.join('-')}, batch ${REWARD_MODEL_DEFAULTS.batchSize}, (s, a, s') features, hopper dims)`,
+);
 for (const [b, r] of Object.entries(results)) {
-  console.log(`${b.padEnd(8)} fit ${r.labelledRows} labelled rows: ${r.secondsPerEpoch!.toFixed(3)} s/epoch (${r.epochs} epochs, ${r.fitSeconds!.toFixed(1)} s) | impute 1M rows: ${r.impute1MSeconds!.toFixed(2)} s (target < 1 s)`);
+  console.log(
+    `${b.padEnd(8)} fit ${r.labelledRows} labelled rows: ${r.secondsPerEpoch!.toFixed(3)} s/epoch (${r.epochs} epochs, ${r.fitSeconds!.toFixed(1)} s) | impute 1M rows: ${r.impute1MSeconds!.toFixed(2)} s (target < 1 s)`,
+  );
 }
 const root = join(import.meta.dirname, '..', '..', '..');
 mkdirSync(join(root, 'bench-results'), { recursive: true });

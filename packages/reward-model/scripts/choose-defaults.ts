@@ -19,5 +19,16 @@ for (const [label, cfg] of variants) {
   const rm = new RewardModel({ ...cfg, seed: 0 });
   const fit = rm.fit(masked.dataset);
   const imp = rm.impute(masked.dataset, { trueRewards: masked.trueRewards });
-  console.log(JSON.stringify({ dataset: name, label, valR2: +fit.validation!.r2.toFixed(4), imputeR2: +imp.report.imputationError!.r2.toFixed(4), pearson: +imp.report.imputationError!.pearson.toFixed(4), epochs: fit.epochs[0], fitSeconds: +fit.seconds.toFixed(1), imputeSeconds: +imp.report.seconds.toFixed(2) }));
+  console.log(
+    JSON.stringify({
+      dataset: name,
+      label,
+      valR2: +fit.validation!.r2.toFixed(4),
+      imputeR2: +imp.report.imputationError!.r2.toFixed(4),
+      pearson: +imp.report.imputationError!.pearson.toFixed(4),
+      epochs: fit.epochs[0],
+      fitSeconds: +fit.seconds.toFixed(1),
+      imputeSeconds: +imp.report.seconds.toFixed(2),
+    }),
+  );
 }

@@ -9,17 +9,24 @@ export interface RegressionMetrics {
 
 export function regressionMetrics(pred: ArrayLike<number>, target: ArrayLike<number>, rows?: ArrayLike<number>): RegressionMetrics {
   const n = rows ? rows.length : pred.length;
-  let sp = 0, st = 0;
+  let sp = 0,
+    st = 0;
   for (let k = 0; k < n; k++) {
     const i = rows ? rows[k]! : k;
     sp += pred[i]!;
     st += target[i]!;
   }
-  const mp = sp / n, mt = st / n;
-  let se = 0, ae = 0, vt = 0, vp = 0, cov = 0;
+  const mp = sp / n,
+    mt = st / n;
+  let se = 0,
+    ae = 0,
+    vt = 0,
+    vp = 0,
+    cov = 0;
   for (let k = 0; k < n; k++) {
     const i = rows ? rows[k]! : k;
-    const p = pred[i]!, t = target[i]!;
+    const p = pred[i]!,
+      t = target[i]!;
     se += (p - t) ** 2;
     ae += Math.abs(p - t);
     vt += (t - mt) ** 2;

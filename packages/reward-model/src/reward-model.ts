@@ -3,7 +3,7 @@
  * on the few labelled transitions predicts the rewards of the unlabelled ones. The paper does not publish its
  * hyperparameters; the defaults below were chosen by measurement on the generated suite (README: "Choosing defaults").
  */
-import { Dataset, OrlError, Rng, StateNormalizer, decodeState, encodeState, type StateDict } from '@orl/core';
+import { type Dataset, OrlError, Rng, StateNormalizer, decodeState, encodeState, type StateDict } from '@orl/core';
 import { Adam, MLP, createEngine, mlpFromState, mlpState, mseLoss, type Activation, type BackendChoice, type Engine } from '@orl/nn';
 import { regressionMetrics, type RegressionMetrics } from './metrics.js';
 
@@ -89,7 +89,8 @@ export class RewardModel {
   constructor(config: Partial<RewardModelConfig> = {}, options: { engine?: Engine; backend?: BackendChoice } = {}) {
     this.config = { ...REWARD_MODEL_DEFAULTS, ...config, hidden: [...(config.hidden ?? REWARD_MODEL_DEFAULTS.hidden)] };
     const c = this.config;
-    if (!(c.validationFraction >= 0 && c.validationFraction < 1)) throw new OrlError('INVALID_CONFIG', `validationFraction must be in [0, 1), got ${c.validationFraction}`);
+    if (!(c.validationFraction >= 0 && c.validationFraction < 1))
+      throw new OrlError('INVALID_CONFIG', `validationFraction must be in [0, 1), got ${c.validationFraction}`);
     if (!Number.isInteger(c.ensemble) || c.ensemble < 1) throw new OrlError('INVALID_CONFIG', `ensemble must be a positive integer, got ${c.ensemble}`);
     this.engine = options.engine ?? createEngine({ backend: options.backend ?? 'auto' });
   }
@@ -169,14 +170,20 @@ export class RewardModel {
 
     for (const m of this.members) m.dispose();
     this.members = [];
-    const epochs: number[] = [], bestEpochs: number[] = [];
+    const epochs: number[] = [],
+      bestEpochs: number[] = [];
     const B = Math.min(c.batchSize, trainRows.length);
-    const xb = new Float32Array(B * w), zb = new Float32Array(B), g = new Float32Array(B);
+    const xb = new Float32Array(B * w),
+      zb = new Float32Array(B),
+      g = new Float32Array(B);
     const dOut = this.engine.alloc(B);
     for (let k = 0; k < c.ensemble; k++) {
       const net = new MLP(this.engine, { sizes: [w, ...c.hidden, 1], hidden: c.activation, seed: rng.fork() });
       const opt = new Adam(net, { lr: c.lr, weightDecay: c.weightDecay });
-      let best = Infinity, bestEpoch = 0, bestParams = net.getParams(), epoch = 0;
+      let best = Infinity,
+        bestEpoch = 0,
+        bestParams = net.getParams(),
+        epoch = 0;
       const order = new Uint32Array(trainRows.length).map((_, i) => i);
       for (epoch = 1; epoch <= c.epochs; epoch++) {
         rng.shuffle(order);
@@ -239,7 +246,8 @@ export class RewardModel {
   private predictFeatures(x: Float32Array, n: number): { mean: Float32Array; std: Float32Array | null } {
     if (this.members.length === 1) return { mean: this.predictMember(this.members[0]!, x, n), std: null };
     const preds = this.members.map((m) => this.predictMember(m, x, n));
-    const mean = new Float32Array(n), std = new Float32Array(n);
+    const mean = new Float32Array(n),
+      std = new Float32Array(n);
     const k = preds.length;
     for (let i = 0; i < n; i++) {
       let s = 0;

@@ -6,7 +6,8 @@ import { RewardModel, regressionMetrics } from '../src/index.js';
 /** Transitions with a known smooth reward r = sin(2 s0) + 0.5 a0² − 0.3 s'1 + a1·s2; `labelled` rows keep it. */
 function synthetic(n: number, labelledFraction: number, seed = 0) {
   const rng = new Rng(seed);
-  const obsDim = 4, actDim = 2;
+  const obsDim = 4,
+    actDim = 2;
   const obs = rng.fillUniform(new Float32Array(n * obsDim), -1, 1) as Float32Array;
   const next = rng.fillUniform(new Float32Array(n * obsDim), -1, 1) as Float32Array;
   const act = rng.fillUniform(new Float32Array(n * actDim), -1, 1) as Float32Array;
@@ -17,7 +18,10 @@ function synthetic(n: number, labelledFraction: number, seed = 0) {
   const mask = new Uint8Array(n);
   for (let i = 0; i < n; i++) mask[i] = rng.float() < labelledFraction ? 1 : 0;
   const rewards = trueRewards.map((r, i) => (mask[i] ? r : NaN));
-  const dataset = new Dataset({ observations: obs, actions: act, rewards, terminals: new Uint8Array(n), timeouts: new Uint8Array(n), nextObservations: next, rewardMask: mask }, { obsDim, actDim });
+  const dataset = new Dataset(
+    { observations: obs, actions: act, rewards, terminals: new Uint8Array(n), timeouts: new Uint8Array(n), nextObservations: next, rewardMask: mask },
+    { obsDim, actDim },
+  );
   return { dataset, trueRewards };
 }
 
@@ -56,7 +60,15 @@ describe('RewardModel', () => {
     const none = dataset.with({ rewardMask: new Uint8Array(200), rewards: new Float32Array(200).fill(NaN) });
     expect(() => new RewardModel().fit(none)).toThrow(expect.objectContaining({ code: 'EMPTY' }));
     const allNaN = new Dataset(
-      { observations: dataset.observations, actions: dataset.actions, rewards: new Float32Array(200).fill(NaN), terminals: new Uint8Array(200), timeouts: new Uint8Array(200), nextObservations: dataset.nextObservations, rewardMask: new Uint8Array(200) },
+      {
+        observations: dataset.observations,
+        actions: dataset.actions,
+        rewards: new Float32Array(200).fill(NaN),
+        terminals: new Uint8Array(200),
+        timeouts: new Uint8Array(200),
+        nextObservations: dataset.nextObservations,
+        rewardMask: new Uint8Array(200),
+      },
       { obsDim: 4, actDim: 2 },
     );
     expect(() => new RewardModel().fit(allNaN)).toThrow(expect.objectContaining({ code: 'EMPTY' }));

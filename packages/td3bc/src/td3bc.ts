@@ -134,7 +134,10 @@ export class TD3BC implements Agent {
     concatRows(e, sa, this.s, obsDim, batch.actions, actDim, B);
     let criticLoss = 0;
     let qMean = 0;
-    for (const [q, opt] of [[this.q1, this.q1Opt], [this.q2, this.q2Opt]] as const) {
+    for (const [q, opt] of [
+      [this.q1, this.q1Opt],
+      [this.q2, this.q2Opt],
+    ] as const) {
       const out = q.forward(B, sa);
       if (q === this.q1) for (let i = 0; i < B; i++) qMean += e.heap()[out + i]! / B;
       criticLoss += mseLoss(e.view(out, B), this.y, this.g);
@@ -153,7 +156,8 @@ export class TD3BC implements Agent {
       concatRows(e, piIn, this.s, obsDim, pi, actDim, B);
       const q = this.q1.forward(B, piIn);
       h = e.heap();
-      let meanAbsQ = 0, meanQ = 0;
+      let meanAbsQ = 0,
+        meanQ = 0;
       for (let i = 0; i < B; i++) {
         meanAbsQ += Math.abs(h[q + i]!) / B;
         meanQ += h[q + i]! / B;
@@ -191,8 +195,12 @@ export class TD3BC implements Agent {
       rng: this.rng.getState() as unknown as StateDict,
       normalizer: this.normalizer.toJSON(),
       nets: {
-        actor: mlpState(this.actor), actorTarget: mlpState(this.actorTarget),
-        q1: mlpState(this.q1), q2: mlpState(this.q2), q1Target: mlpState(this.q1Target), q2Target: mlpState(this.q2Target),
+        actor: mlpState(this.actor),
+        actorTarget: mlpState(this.actorTarget),
+        q1: mlpState(this.q1),
+        q2: mlpState(this.q2),
+        q1Target: mlpState(this.q1Target),
+        q2Target: mlpState(this.q2Target),
       },
       opts: { actor: this.actorOpt.stateDict(), q1: this.q1Opt.stateDict(), q2: this.q2Opt.stateDict() },
     };

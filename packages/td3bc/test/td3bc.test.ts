@@ -3,20 +3,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { banditData, optimal, refForward } from '../../../tools/rl-test-helpers.js';
-import { Dataset, Rng, StateNormalizer, UniformSampler, toTransitions, type Batch } from '@orl/core';
+import { Rng, StateNormalizer, UniformSampler, toTransitions, type Batch } from '@orl/core';
 import { MlpPolicy, createEngine } from '@orl/nn';
 import { TD3BC } from '../src/index.js';
 import { trainTD3BC } from '../src/node.js';
 
-
 describe('TD3+BC losses equal hand computations on a tiny fixed network', () => {
   it('critic loss (step 1) and actor loss with λ = α/mean|Q| (step 2)', () => {
     const e = createEngine({ backend: 'js', notice: false });
-    const obsDim = 2, actDim = 1;
+    const obsDim = 2,
+      actDim = 1;
     const normalizer = StateNormalizer.identity(obsDim);
     const agent = new TD3BC(e, obsDim, actDim, normalizer, { hidden: [4], batchSize: 3, policyNoise: 0, seed: 3, discount: 0.9 });
     const batch: Batch = {
-      size: 3, obsDim, actDim,
+      size: 3,
+      obsDim,
+      actDim,
       observations: Float32Array.from([0.1, -0.2, 0.5, 0.3, -0.4, 0.9]),
       actions: Float32Array.from([0.2, -0.5, 0.7]),
       rewards: Float32Array.from([1, -0.5, 0.25]),
@@ -32,7 +34,10 @@ describe('TD3+BC losses equal hand computations on a tiny fixed network', () => 
           const s = [batch.observations[2 * r]!, batch.observations[2 * r + 1]!];
           const s2 = [batch.nextObservations[2 * r]!, batch.nextObservations[2 * r + 1]!];
           const na = refForward(nets.actorTarget!.params, [2, 4, 1], s2, 'tanh')[0]!;
-          const t = Math.min(refForward(nets.q1Target!.params, [3, 4, 1], [...s2, na], 'linear')[0]!, refForward(nets.q2Target!.params, [3, 4, 1], [...s2, na], 'linear')[0]!);
+          const t = Math.min(
+            refForward(nets.q1Target!.params, [3, 4, 1], [...s2, na], 'linear')[0]!,
+            refForward(nets.q2Target!.params, [3, 4, 1], [...s2, na], 'linear')[0]!,
+          );
           const y = batch.rewards[r]! + (1 - batch.dones[r]!) * 0.9 * t;
           const qv = refForward(nets[q]!.params, [3, 4, 1], [...s, batch.actions[r]!], 'linear')[0]!;
           loss += (qv - y) ** 2 / 3;
@@ -42,7 +47,13 @@ describe('TD3+BC losses equal hand computations on a tiny fixed network', () => 
     };
     const m1 = agent.update(batch);
     // Step 1 used the initial networks; targets equal the online nets at init.
-    const init = new TD3BC(createEngine({ backend: 'js', notice: false }), 2, 1, normalizer, { hidden: [4], batchSize: 3, policyNoise: 0, seed: 3, discount: 0.9 });
+    const init = new TD3BC(createEngine({ backend: 'js', notice: false }), 2, 1, normalizer, {
+      hidden: [4],
+      batchSize: 3,
+      policyNoise: 0,
+      seed: 3,
+      discount: 0.9,
+    });
     expect(m1['loss/critic']).toBeCloseTo(expectedCritic(init.stateDict().nets as never), 5);
     expect(m1['loss/actor']).toBeUndefined();
 
@@ -68,7 +79,8 @@ describe('TD3+BC learns', () => {
     const { agent } = await trainTD3BC(data, { hidden: [64, 64], batchSize: 128, seed: 0, alpha: 2.5 }, { steps: 4000, progress: false });
     const policy = agent.policy();
     const rng = new Rng(9);
-    let err = 0, bcErr = 0;
+    let err = 0,
+      bcErr = 0;
     for (let k = 0; k < 500; k++) {
       const s = Float32Array.from([rng.uniform(-1, 1), rng.uniform(-1, 1)]);
       const a = policy.act(s)[0]!;

@@ -50,7 +50,10 @@ export function gridCells(o: GridSpecOptions): GridCell[] {
   return expandGrid({ datasets, algos: algos.length ? algos : ['td3bc', 'iql'], conditions, seeds, labelFractions, protocol });
 }
 
-export async function gridRunCmd(o: GridSpecOptions & GridLocationOptions & { workers?: number; threads?: number; maxAttempts: number; retryFailed?: boolean; results?: string; enqueueOnly?: boolean }): Promise<void> {
+export async function gridRunCmd(
+  o: GridSpecOptions &
+    GridLocationOptions & { workers?: number; threads?: number; maxAttempts: number; retryFailed?: boolean; results?: string; enqueueOnly?: boolean },
+): Promise<void> {
   const cells = gridCells(o);
   if (cells.length === 0) throw new OrlError('EMPTY', 'the grid has no cells: check --datasets/--algos/--conditions/--seeds');
   const s = await runGrid(loc(o), cells, {
@@ -79,7 +82,10 @@ export async function gridStatusCmd(o: GridLocationOptions & { json?: boolean })
       return;
     }
     console.log(formatStatus(s));
-    for (const c of await g.engine.cells(o.name, 'running')) console.log(`  running  ${c.key} (attempt ${c.attempts}/${c.maxAttempts}, ${c.leaseOwner}, ${c.startedAt ? formatDuration((Date.now() - c.startedAt.getTime()) / 1000) : '?'})`);
+    for (const c of await g.engine.cells(o.name, 'running'))
+      console.log(
+        `  running  ${c.key} (attempt ${c.attempts}/${c.maxAttempts}, ${c.leaseOwner}, ${c.startedAt ? formatDuration((Date.now() - c.startedAt.getTime()) / 1000) : '?'})`,
+      );
     for (const c of await g.engine.cells(o.name, 'failed')) console.log(`  failed   ${c.key} after ${c.attempts} attempts: ${c.errors.at(-1)?.error ?? '?'}`);
   } finally {
     await g.close();

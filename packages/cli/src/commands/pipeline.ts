@@ -40,7 +40,11 @@ export interface PipelineCmdOptions {
 
 export async function pipelineCmd(o: PipelineCmdOptions): Promise<void> {
   const progress = progressMode(o);
-  const algoConfig = configFromFlags(o, o.algo, ['td3bc', 'iql'].filter((a) => a !== o.algo));
+  const algoConfig = configFromFlags(
+    o,
+    o.algo,
+    ['td3bc', 'iql'].filter((a) => a !== o.algo),
+  );
   const rewardModel = configFromFlags(o, 'rm');
   const log = (m: string) => (o.quiet ? undefined : console.error(`[orl] ${m}`));
   if (!o.quiet) console.error(engineLine(o.backend));
@@ -53,7 +57,13 @@ export async function pipelineCmd(o: PipelineCmdOptions): Promise<void> {
   const workers = Math.max(1, Math.min(total, o.workers ?? availableParallelism()));
   if (workers > 1) {
     const specOf = (seed: number, condition: (typeof CONDITIONS)[number]) => ({
-      algo: o.algo, condition, seed, labelFraction: o.labelFraction, steps: o.steps, evalEvery: o.evalEvery, evalEpisodes: o.evalEpisodes,
+      algo: o.algo,
+      condition,
+      seed,
+      labelFraction: o.labelFraction,
+      steps: o.steps,
+      evalEvery: o.evalEvery,
+      evalEpisodes: o.evalEpisodes,
       ...(Object.keys(algoConfig).length ? { algoConfig } : {}),
       ...(condition === 'imputed' && Object.keys(rewardModel).length ? { rewardModel } : {}),
     });
@@ -63,13 +73,40 @@ export async function pipelineCmd(o: PipelineCmdOptions): Promise<void> {
     const threads = o.threads ?? Math.max(1, Math.floor(availableParallelism() / workers));
     log(`${jobs.length} of ${total} runs to do, on ${Math.min(workers, jobs.length)} worker processes × ${threads} kernel thread${threads === 1 ? '' : 's'}`);
     const flags = [...configToFlags(algoConfig, o.algo), ...configToFlags(rewardModel, 'rm')];
-    await runInProcesses(jobs, workers, threads, (job) => [
-      'train', o.algo, '--dataset', source, '--out', job.dir, '--steps', String(o.steps), '--seed', String(job.seed), '--condition', job.condition,
-      '--label-fraction', String(o.labelFraction), '--eval-every', String(o.evalEvery), '--eval-episodes', String(o.evalEpisodes), '--backend', o.backend,
-      '--json', '--progress-every', String(o.progressEvery ?? 10), ...(o.metrics ? ['--metrics', o.metrics.join(',')] : []),
-      // The reward-model flags only exist for the imputed condition.
-      ...(job.condition === 'imputed' ? flags : configToFlags(algoConfig, o.algo)),
-    ], { json: Boolean(o.json), quiet: Boolean(o.quiet), log });
+    await runInProcesses(
+      jobs,
+      workers,
+      threads,
+      (job) => [
+        'train',
+        o.algo,
+        '--dataset',
+        source,
+        '--out',
+        job.dir,
+        '--steps',
+        String(o.steps),
+        '--seed',
+        String(job.seed),
+        '--condition',
+        job.condition,
+        '--label-fraction',
+        String(o.labelFraction),
+        '--eval-every',
+        String(o.evalEvery),
+        '--eval-episodes',
+        String(o.evalEpisodes),
+        '--backend',
+        o.backend,
+        '--json',
+        '--progress-every',
+        String(o.progressEvery ?? 10),
+        ...(o.metrics ? ['--metrics', o.metrics.join(',')] : []),
+        // The reward-model flags only exist for the imputed condition.
+        ...(job.condition === 'imputed' ? flags : configToFlags(algoConfig, o.algo)),
+      ],
+      { json: Boolean(o.json), quiet: Boolean(o.quiet), log },
+    );
     for (const job of all) cells.push(JSON.parse(readFileSync(join(job.dir, 'result.json'), 'utf8')) as CellResult);
   }
   for (const seed of workers > 1 ? [] : o.seeds) {
@@ -77,28 +114,61 @@ export async function pipelineCmd(o: PipelineCmdOptions): Promise<void> {
       log(`run ${cells.length + 1}/${total}: ${o.algo}, ${condition}, seed ${seed}, ${o.steps} steps`);
       const dir = join(o.out, name, o.algo, `${condition}-s${seed}`);
       const spec = {
-        algo: o.algo, condition, seed, labelFraction: o.labelFraction, steps: o.steps, evalEvery: o.evalEvery, evalEpisodes: o.evalEpisodes, backend: o.backend, progress,
-        ...(o.progressEvery ? { progressEvery: o.progressEvery } : {}), ...(o.metrics ? { metrics: o.metrics } : {}),
+        algo: o.algo,
+        condition,
+        seed,
+        labelFraction: o.labelFraction,
+        steps: o.steps,
+        evalEvery: o.evalEvery,
+        evalEpisodes: o.evalEpisodes,
+        backend: o.backend,
+        progress,
+        ...(o.progressEvery ? { progressEvery: o.progressEvery } : {}),
+        ...(o.metrics ? { metrics: o.metrics } : {}),
         ...(Object.keys(algoConfig).length ? { algoConfig } : {}),
         ...(condition === 'imputed' && Object.keys(rewardModel).length ? { rewardModel } : {}),
       };
       const r = await runCell(dataset, spec, dir, log, { fresh: Boolean(o.fresh) });
       cells.push(r);
       log(`  → final normalized score ${r.finalScore.toFixed(1)} (${r.seconds.toFixed(0)} s)`);
-      if (o.json) console.log(JSON.stringify({ event: 'cell', algo: o.algo, condition, seed, finalScore: r.finalScore, lastThreeMean: r.lastThreeMean ?? null, seconds: r.seconds }));
+      if (o.json)
+        console.log(
+          JSON.stringify({
+            event: 'cell',
+            algo: o.algo,
+            condition,
+            seed,
+            finalScore: r.finalScore,
+            lastThreeMean: r.lastThreeMean ?? null,
+            seconds: r.seconds,
+          }),
+        );
     }
   }
   const summary = summarize(name, o.algo, o.labelFraction, o.steps, cells);
   writeFileAtomic(join(o.out, 'results.json'), JSON.stringify(summary, null, 2));
   const table = markdownTable([summary]);
   writeFileAtomic(join(o.out, 'table.md'), table);
-  const plot = await renderChart(learningCurveSpec(`${name} · ${o.algo === 'td3bc' ? 'TD3+BC' : 'IQL'} · ${o.labelFraction * 100}% labels`, cells), join(o.out, 'learning-curves'));
+  const plot = await renderChart(
+    learningCurveSpec(`${name} · ${o.algo === 'td3bc' ? 'TD3+BC' : 'IQL'} · ${o.labelFraction * 100}% labels`, cells),
+    join(o.out, 'learning-curves'),
+  );
   if (o.json) {
-    console.log(JSON.stringify({ event: 'result', results: join(o.out, 'results.json'), table: join(o.out, 'table.md'), plot: plot.svg, minutes: (performance.now() - t0) / 60000 }));
+    console.log(
+      JSON.stringify({
+        event: 'result',
+        results: join(o.out, 'results.json'),
+        table: join(o.out, 'table.md'),
+        plot: plot.svg,
+        minutes: (performance.now() - t0) / 60000,
+      }),
+    );
     return;
   }
-  console.log('\n' + table);
-  console.log(`results: ${join(o.out, 'results.json')}\nplots:   ${plot.svg}\n         ${plot.png}\ntotal ${((performance.now() - t0) / 60000).toFixed(1)} min`);
+  console.log(`\n${table}`);
+  console.log(
+    `results: ${join(o.out, 'results.json')}\nplots:   ${plot.svg}\n         ${plot.png}\ntotal ${((performance.now() - t0) / 60000).toFixed(1)} min`,
+  );
 }
 
 /**
@@ -106,12 +176,21 @@ export async function pipelineCmd(o: PipelineCmdOptions): Promise<void> {
  * do more work than one 2-thread run (the kernels do not scale perfectly). Children report as JSON lines; they are shown
  * as progress lines (or passed through with --json). A failed child fails the pipeline after the others finish.
  */
-async function runInProcesses<J extends { dir: string }>(jobs: J[], workers: number, threads: number, argsOf: (job: J) => string[], o: { json: boolean; quiet: boolean; log: (m: string) => void }): Promise<void> {
+async function runInProcesses<J extends { dir: string }>(
+  jobs: J[],
+  workers: number,
+  threads: number,
+  argsOf: (job: J) => string[],
+  o: { json: boolean; quiet: boolean; log: (m: string) => void },
+): Promise<void> {
   const failures: string[] = [];
   let next = 0;
   const runOne = (job: J) =>
     new Promise<void>((resolveJob) => {
-      const child = spawn(process.execPath, [...cliCommand(), ...argsOf(job)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ORL_NUM_THREADS: String(threads) } });
+      const child = spawn(process.execPath, [...cliCommand(), ...argsOf(job)], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, ORL_NUM_THREADS: String(threads) },
+      });
       let stderr = '';
       let buf = '';
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -123,9 +202,21 @@ async function runInProcesses<J extends { dir: string }>(jobs: J[], workers: num
           if (o.json) console.log(line);
           else if (!o.quiet) {
             try {
-              const e = JSON.parse(line) as { event: string; run?: string; step?: number; total?: number; stepsPerSecond?: number; etaSeconds?: number | null; lastEval?: Record<string, number> | null; finalScore?: number };
+              const e = JSON.parse(line) as {
+                event: string;
+                run?: string;
+                step?: number;
+                total?: number;
+                stepsPerSecond?: number;
+                etaSeconds?: number | null;
+                lastEval?: Record<string, number> | null;
+                finalScore?: number;
+              };
               const score = e.lastEval?.['eval/normalized_score'];
-              if (e.event === 'progress') console.log(`[train] ${e.run} step ${e.step}/${e.total} · ${Math.round(e.stepsPerSecond ?? 0)} steps/s · ETA ${e.etaSeconds ?? '?'} s${score === undefined ? '' : ` · eval ${score.toFixed(1)} @ ${e.lastEval!.step}`}`);
+              if (e.event === 'progress')
+                console.log(
+                  `[train] ${e.run} step ${e.step}/${e.total} · ${Math.round(e.stepsPerSecond ?? 0)} steps/s · ETA ${e.etaSeconds ?? '?'} s${score === undefined ? '' : ` · eval ${score.toFixed(1)} @ ${e.lastEval!.step}`}`,
+                );
               if (e.event === 'result') o.log(`${job.dir}: final normalized score ${e.finalScore?.toFixed(1)}`);
             } catch {
               console.log(line);

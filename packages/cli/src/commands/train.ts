@@ -4,7 +4,7 @@ import { ensureDir, fsError, writeFileAtomic } from '@orl/core/node';
 import { join } from 'node:path';
 import { exportOnnx } from '@orl/onnx';
 import { fitFqe } from '@orl/ope/node';
-import { Dataset, OrlError, inferTask, toTransitions } from '@orl/core';
+import { type Dataset, OrlError, inferTask, toTransitions } from '@orl/core';
 import { maskRewards } from '@orl/d4rl-loader';
 import { MOREC_DEFAULTS, type MorecConfig } from '@orl/morec';
 import { trainMorec } from '@orl/morec/node';
@@ -56,18 +56,54 @@ export function progressMode(o: { quiet?: boolean; json?: boolean }): ProgressMo
 export async function trainCmd(algo: string, o: TrainCmdOptions): Promise<void> {
   if (!['td3bc', 'iql', 'morec', 'mopo'].includes(algo)) throw new OrlError('INVALID_ARGUMENT', `unknown algorithm '${algo}' (td3bc, iql, morec or mopo)`);
   const owner = algo === 'mopo' ? 'morec' : algo;
-  const algoConfig = configFromFlags(o, owner, ['td3bc', 'iql', 'morec'].filter((a) => a !== owner));
+  const algoConfig = configFromFlags(
+    o,
+    owner,
+    ['td3bc', 'iql', 'morec'].filter((a) => a !== owner),
+  );
   const rewardModel = configFromFlags(o, 'rm');
-  if (Object.keys(rewardModel).length > 0 && (o.condition !== 'imputed' || owner === 'morec')) throw new OrlError('INVALID_ARGUMENT', '--rm-* flags configure the reward model of the imputed condition of td3bc/iql (--condition imputed)');
+  if (Object.keys(rewardModel).length > 0 && (o.condition !== 'imputed' || owner === 'morec'))
+    throw new OrlError('INVALID_ARGUMENT', '--rm-* flags configure the reward model of the imputed condition of td3bc/iql (--condition imputed)');
   const progress = progressMode(o);
   const log = (m: string) => (o.quiet ? undefined : console.error(m));
   log(engineLine(o.backend));
   const { dataset } = await loadDataset(o.dataset, { log });
   if (algo === 'morec' || algo === 'mopo') return trainModelBased(algo, dataset, o, algoConfig as Partial<MorecConfig>, progress);
-  const spec = { algo: algo as Algo, condition: o.condition, seed: o.seed, labelFraction: o.labelFraction, steps: o.steps, evalEvery: o.evalEvery, evalEpisodes: o.evalEpisodes, backend: o.backend, progress, ...(o.progressEvery ? { progressEvery: o.progressEvery } : {}), ...(o.metrics ? { metrics: o.metrics } : {}), ...(Object.keys(algoConfig).length ? { algoConfig } : {}), ...(Object.keys(rewardModel).length ? { rewardModel } : {}) };
+  const spec = {
+    algo: algo as Algo,
+    condition: o.condition,
+    seed: o.seed,
+    labelFraction: o.labelFraction,
+    steps: o.steps,
+    evalEvery: o.evalEvery,
+    evalEpisodes: o.evalEpisodes,
+    backend: o.backend,
+    progress,
+    ...(o.progressEvery ? { progressEvery: o.progressEvery } : {}),
+    ...(o.metrics ? { metrics: o.metrics } : {}),
+    ...(Object.keys(algoConfig).length ? { algoConfig } : {}),
+    ...(Object.keys(rewardModel).length ? { rewardModel } : {}),
+  };
   const r = await runCell(dataset, spec, o.out, log, { fresh: Boolean(o.fresh) });
-  if (o.json) console.log(JSON.stringify({ event: 'result', algo, dataset: o.dataset, condition: o.condition, seed: o.seed, steps: r.steps, finalScore: r.finalScore, lastThreeMean: r.lastThreeMean ?? null, seconds: r.seconds, policy: `${o.out}/policy.orl` }));
-  else console.log(`${algo} on ${o.dataset} (${o.condition}): final normalized score ${r.finalScore.toFixed(1)} after ${r.steps} steps (${r.seconds.toFixed(0)} s); policy in ${o.out}/policy.orl and ${o.out}/tfjs/`);
+  if (o.json)
+    console.log(
+      JSON.stringify({
+        event: 'result',
+        algo,
+        dataset: o.dataset,
+        condition: o.condition,
+        seed: o.seed,
+        steps: r.steps,
+        finalScore: r.finalScore,
+        lastThreeMean: r.lastThreeMean ?? null,
+        seconds: r.seconds,
+        policy: `${o.out}/policy.orl`,
+      }),
+    );
+  else
+    console.log(
+      `${algo} on ${o.dataset} (${o.condition}): final normalized score ${r.finalScore.toFixed(1)} after ${r.steps} steps (${r.seconds.toFixed(0)} s); policy in ${o.out}/policy.orl and ${o.out}/tfjs/`,
+    );
 }
 
 /**
@@ -75,7 +111,8 @@ export async function trainCmd(algo: string, o: TrainCmdOptions): Promise<void> 
  * of rewards and lets the dynamics model's reward head (trained on the labelled rows) fill them in.
  */
 async function trainModelBased(algo: 'morec' | 'mopo', raw: Dataset, o: TrainCmdOptions, config: Partial<MorecConfig>, progress: ProgressMode): Promise<void> {
-  if (o.condition === 'labelled') throw new OrlError('INVALID_ARGUMENT', `${algo} trains on every transition: use --condition all or imputed (the reward head fills the unlabelled rewards)`);
+  if (o.condition === 'labelled')
+    throw new OrlError('INVALID_ARGUMENT', `${algo} trains on every transition: use --condition all or imputed (the reward head fills the unlabelled rewards)`);
   let data = toTransitions(raw);
   if (o.condition === 'imputed') data = maskRewards(data, o.labelFraction, o.seed).dataset;
   const select = o.select ?? (algo === 'mopo' ? 'none' : 'softmax');
@@ -85,22 +122,57 @@ async function trainModelBased(algo: 'morec' | 'mopo', raw: Dataset, o: TrainCmd
   if (!task) throw new OrlError('INVALID_ARGUMENT', 'cannot tell which task the dataset belongs to (metadata has no task/env name)');
   ensureDir(o.out);
   const t0 = performance.now();
-  const penalty = { policyPenalty: o.policyPenalty ?? 'mopo', mobile: { ...MOREC_DEFAULTS.mobile, ...(o.mobileBeta !== undefined ? { beta: o.mobileBeta } : {}) } } as const;
-  const { agent, loop } = await trainMorec(data, { ...config, seed: o.seed, rollout: { ...config.rollout, select, horizon }, ...penalty, mobile: { ...penalty.mobile, ...config.mobile, ...(o.mobileBeta !== undefined ? { beta: o.mobileBeta } : {}) }, ...(o.rolloutStarts ? { rolloutBatch: o.rolloutStarts } : {}) }, {
-    steps: o.steps, evalEvery: o.evalEvery, evaluate: makeEvaluator(task, { episodes: o.evalEpisodes }), outDir: o.out, backend: o.backend, progress, label: algo,
-    ...(o.progressEvery ? { progressEvery: o.progressEvery } : {}), ...(o.metrics ? { metrics: o.metrics } : {}),
-    ...(o.modelRows ? { maxModelRows: o.modelRows } : {}),
-    ...(o.modelEpochs ? { dynamics: { maxEpochs: o.modelEpochs } } : {}),
-    ...(o.rewardSteps ? { dynamicsReward: { steps: o.rewardSteps } } : {}),
-    log: (m) => (o.quiet ? undefined : console.error(m)),
-  });
+  const penalty = {
+    policyPenalty: o.policyPenalty ?? 'mopo',
+    mobile: { ...MOREC_DEFAULTS.mobile, ...(o.mobileBeta !== undefined ? { beta: o.mobileBeta } : {}) },
+  } as const;
+  const { agent, loop } = await trainMorec(
+    data,
+    {
+      ...config,
+      seed: o.seed,
+      rollout: { ...config.rollout, select, horizon },
+      ...penalty,
+      mobile: { ...penalty.mobile, ...config.mobile, ...(o.mobileBeta !== undefined ? { beta: o.mobileBeta } : {}) },
+      ...(o.rolloutStarts ? { rolloutBatch: o.rolloutStarts } : {}),
+    },
+    {
+      steps: o.steps,
+      evalEvery: o.evalEvery,
+      evaluate: makeEvaluator(task, { episodes: o.evalEpisodes }),
+      outDir: o.out,
+      backend: o.backend,
+      progress,
+      label: algo,
+      ...(o.progressEvery ? { progressEvery: o.progressEvery } : {}),
+      ...(o.metrics ? { metrics: o.metrics } : {}),
+      ...(o.modelRows ? { maxModelRows: o.modelRows } : {}),
+      ...(o.modelEpochs ? { dynamics: { maxEpochs: o.modelEpochs } } : {}),
+      ...(o.rewardSteps ? { dynamicsReward: { steps: o.rewardSteps } } : {}),
+      log: (m) => (o.quiet ? undefined : console.error(m)),
+    },
+  );
   savePolicy(agent.policy(), o.out, typeof data.metadata.task === 'string' ? data.metadata.task : undefined);
   const score = loop.lastEval?.['eval/normalized_score'];
   if (o.json) {
-    console.log(JSON.stringify({ event: 'result', algo, dataset: o.dataset, condition: o.condition, seed: o.seed, steps: loop.step, finalScore: score ?? null, seconds: (performance.now() - t0) / 1000, policy: `${o.out}/policy.orl` }));
+    console.log(
+      JSON.stringify({
+        event: 'result',
+        algo,
+        dataset: o.dataset,
+        condition: o.condition,
+        seed: o.seed,
+        steps: loop.step,
+        finalScore: score ?? null,
+        seconds: (performance.now() - t0) / 1000,
+        policy: `${o.out}/policy.orl`,
+      }),
+    );
     return;
   }
-  console.log(`${algo} on ${o.dataset} (${o.condition}, select ${select}, horizon ${horizon}, ${penalty.policyPenalty} penalty): final normalized score ${score?.toFixed(1) ?? 'n/a'} after ${loop.step} steps (${((performance.now() - t0) / 1000).toFixed(0)} s); policy in ${o.out}/policy.orl and ${o.out}/tfjs/`);
+  console.log(
+    `${algo} on ${o.dataset} (${o.condition}, select ${select}, horizon ${horizon}, ${penalty.policyPenalty} penalty): final normalized score ${score?.toFixed(1) ?? 'n/a'} after ${loop.step} steps (${((performance.now() - t0) / 1000).toFixed(0)} s); policy in ${o.out}/policy.orl and ${o.out}/tfjs/`,
+  );
 }
 
 /** A saved policy.orl → ONNX and/or TF.js files. */
@@ -143,11 +215,22 @@ export async function evalCmd(o: { policy: string; task: string; episodes: numbe
     writeFileAtomic(o.render, v.svg);
     console.log(`rendered episode (return ${v.return.toFixed(1)}, ${v.steps} steps) to ${o.render}`);
   }
-  console.log(`${o.task}: return ${r.meanReturn.toFixed(1)} ± ${r.stdReturn.toFixed(1)}, normalized ${r.meanNormalized.toFixed(1)} ± ${r.stdNormalized.toFixed(1)} over ${o.episodes} episodes (lengths ${Math.min(...r.lengths)}–${Math.max(...r.lengths)})`);
+  console.log(
+    `${o.task}: return ${r.meanReturn.toFixed(1)} ± ${r.stdReturn.toFixed(1)}, normalized ${r.meanNormalized.toFixed(1)} ± ${r.stdNormalized.toFixed(1)} over ${o.episodes} episodes (lengths ${Math.min(...r.lengths)}–${Math.max(...r.lengths)})`,
+  );
 }
 
 /** Fitted Q Evaluation of a saved policy on a dataset: its value without a simulator. */
-export async function opeCmd(o: { policy: string; dataset: string; steps: number; seed: number; quiet?: boolean; json?: boolean; backend: BackendChoice; [flag: string]: unknown }): Promise<void> {
+export async function opeCmd(o: {
+  policy: string;
+  dataset: string;
+  steps: number;
+  seed: number;
+  quiet?: boolean;
+  json?: boolean;
+  backend: BackendChoice;
+  [flag: string]: unknown;
+}): Promise<void> {
   const progress = progressMode(o);
   let bytes: Uint8Array;
   try {
@@ -157,11 +240,32 @@ export async function opeCmd(o: { policy: string; dataset: string; steps: number
   }
   const policy = MlpPolicy.decode(createEngine({ notice: false }), bytes);
   const { dataset } = await loadDataset(o.dataset, { log: (m) => (o.quiet ? undefined : console.error(m)) });
-  if (dataset.obsDim !== policy.obsDim || dataset.actDim !== policy.actDim) throw new OrlError('SHAPE_MISMATCH', `the policy maps ${policy.obsDim} → ${policy.actDim} values; the dataset has ${dataset.obsDim} observations and ${dataset.actDim} actions`);
+  if (dataset.obsDim !== policy.obsDim || dataset.actDim !== policy.actDim)
+    throw new OrlError(
+      'SHAPE_MISMATCH',
+      `the policy maps ${policy.obsDim} → ${policy.actDim} values; the dataset has ${dataset.obsDim} observations and ${dataset.actDim} actions`,
+    );
   const config = { ...configFromFlags(o, 'fqe'), seed: o.seed };
-  const r = await fitFqe(dataset, policy, config, { steps: o.steps, progress, label: 'fqe', backend: o.backend, ...(policy.task ? { task: policy.task } : {}) });
+  const r = await fitFqe(dataset, policy, config, {
+    steps: o.steps,
+    progress,
+    label: 'fqe',
+    backend: o.backend,
+    ...(policy.task ? { task: policy.task } : {}),
+  });
   if (o.json) {
-    console.log(JSON.stringify({ event: 'result', policy: o.policy, dataset: o.dataset, value: r.value, normalized: r.normalized, starts: r.starts, steps: o.steps, curve: r.curve }));
+    console.log(
+      JSON.stringify({
+        event: 'result',
+        policy: o.policy,
+        dataset: o.dataset,
+        value: r.value,
+        normalized: r.normalized,
+        starts: r.starts,
+        steps: o.steps,
+        curve: r.curve,
+      }),
+    );
     return;
   }
   const norm = r.normalized === null ? '' : `, ≈ normalized ${r.normalized.toFixed(1)} (if the policy ran full-length episodes)`;

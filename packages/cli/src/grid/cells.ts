@@ -46,7 +46,10 @@ export function cellKey(cell: GridCell): string {
 
 /** A name safe as one path segment (dataset paths become `a_b_c`). */
 export function safeName(s: string): string {
-  const out = s.replace(/\.(hdf5|h5)$/i, '').replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_');
+  const out = s
+    .replace(/\.(hdf5|h5)$/i, '')
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^\.+/, '_');
   return out.length ? out.slice(0, 120) : '_';
 }
 
@@ -111,7 +114,18 @@ export function expandGrid(spec: GridSpec): GridCell[] {
       for (const dataset of spec.datasets)
         for (const condition of spec.conditions)
           for (const labelFraction of condition === 'all' ? [p.labelFraction] : fractions) {
-            const cell = validateCell({ dataset, datasetScale: p.datasetScale, algo, condition, seed, labelFraction, steps: p.steps, evalEvery: p.evalEvery, evalEpisodes: p.evalEpisodes, rewardFeatures: p.rewardFeatures });
+            const cell = validateCell({
+              dataset,
+              datasetScale: p.datasetScale,
+              algo,
+              condition,
+              seed,
+              labelFraction,
+              steps: p.steps,
+              evalEvery: p.evalEvery,
+              evalEpisodes: p.evalEpisodes,
+              rewardFeatures: p.rewardFeatures,
+            });
             const h = cellHash(cell);
             if (!seen.has(h)) {
               seen.add(h);
@@ -128,5 +142,11 @@ export function paperGrid(seeds: readonly number[] = [0, 1, 2], algos: readonly 
 
 /** The label-budget curve: TD3+BC on one hopper and one walker2d dataset, labelled-only vs imputed, several budgets. */
 export function labelBudgetGrid(seeds: readonly number[] = [0, 1, 2], fractions: readonly number[] = [0.001, 0.01, 0.1]): GridCell[] {
-  return expandGrid({ datasets: ['hopper-medium', 'walker2d-medium'], algos: ['td3bc'], conditions: ['labelled', 'imputed'], seeds, labelFractions: fractions });
+  return expandGrid({
+    datasets: ['hopper-medium', 'walker2d-medium'],
+    algos: ['td3bc'],
+    conditions: ['labelled', 'imputed'],
+    seeds,
+    labelFractions: fractions,
+  });
 }

@@ -61,7 +61,11 @@ function evalRecords(dir: string): { step: number; metrics: Record<string, numbe
 /** Runs one claimed cell: checks its identity, trains it in its artifact folder (resuming there), returns its record. */
 export async function gridCellHandler(row: CellRow, gridDir: string, setArtifactDir: (d: string) => Promise<void>, log: (m: string) => void) {
   const cell = validateCell(row.config as unknown as GridCell);
-  if (cellHash(cell) !== row.hash) throw new OrlError('INVALID_CONFIG', `cell ${row.key}: stored hash ${row.hash} does not match its config (${cellHash(cell)}); the grid was written by another version`);
+  if (cellHash(cell) !== row.hash)
+    throw new OrlError(
+      'INVALID_CONFIG',
+      `cell ${row.key}: stored hash ${row.hash} does not match its config (${cellHash(cell)}); the grid was written by another version`,
+    );
   const dir = cellWorkDir(gridDir, cell);
   await setArtifactDir(dir);
   const record = await runGridCell(cell, gridDir, { log: (m) => log(`${row.key}: ${m}`) });
@@ -69,7 +73,10 @@ export async function gridCellHandler(row: CellRow, gridDir: string, setArtifact
 }
 
 /** `orl grid worker`: works a grid's cells until none is queued or running. */
-export async function runGridWorker(loc: GridLocation, options: { log?: (m: string) => void; maxCells?: number; forever?: boolean } = {}): Promise<WorkerSummary> {
+export async function runGridWorker(
+  loc: GridLocation,
+  options: { log?: (m: string) => void; maxCells?: number; forever?: boolean } = {},
+): Promise<WorkerSummary> {
   const log = options.log ?? ((m: string) => console.error(`[orl grid ${process.pid}] ${m}`));
   const g = await openGrid(loc);
   try {
@@ -128,7 +135,7 @@ export async function exportResults(engine: GridEngine, grid: string, resultsDir
   let n = 0;
   for (const c of await engine.cells(grid, 'done')) {
     const path = resultPath(resultsDir, c.key);
-    const text = JSON.stringify(c.result, null, 1) + '\n';
+    const text = `${JSON.stringify(c.result, null, 1)}\n`;
     if (existsSync(path) && readFileSync(path, 'utf8') === text) continue;
     writeFileAtomic(path, text);
     n++;
@@ -184,7 +191,9 @@ export async function runGrid(loc: GridLocation, cells: GridCell[], options: Run
       { ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}), ...(options.retryFailed ? { retryFailed: true } : {}) },
     );
     const imported = options.results ? await importResults(engine, loc.name, options.results) : 0;
-    log(`queued ${q.added} new cells (${q.existing} known${q.requeued ? `, ${q.requeued} failed ones again` : ''}${imported ? `, ${imported} taken from ${options.results}` : ''})`);
+    log(
+      `queued ${q.added} new cells (${q.existing} known${q.requeued ? `, ${q.requeued} failed ones again` : ''}${imported ? `, ${imported} taken from ${options.results}` : ''})`,
+    );
     if (workers === 0) return await engine.status(loc.name);
 
     // Generate the datasets once, here, so workers never race to write the same cache file.
@@ -193,9 +202,15 @@ export async function runGrid(loc: GridLocation, cells: GridCell[], options: Run
     for (const c of datasets.values()) await loadDataset(c.dataset, { scale: c.datasetScale, log });
 
     const spawnWorker = () => {
-      const cmd = options.workerCommand ?? { command: process.execPath, args: [...process.execArgv, process.argv[1]!, 'grid', 'worker', '--name', loc.name, '--dir', loc.dir] };
+      const cmd = options.workerCommand ?? {
+        command: process.execPath,
+        args: [...process.execArgv, process.argv[1]!, 'grid', 'worker', '--name', loc.name, '--dir', loc.dir],
+      };
       // The URL (with its password) travels in the environment, not in argv, which `ps` shows to every user.
-      const child = spawn(cmd.command, cmd.args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, [DB_ENV]: engine.url, ORL_NUM_THREADS: String(threads) } });
+      const child = spawn(cmd.command, cmd.args, {
+        stdio: ['ignore', 'inherit', 'inherit'],
+        env: { ...process.env, [DB_ENV]: engine.url, ORL_NUM_THREADS: String(threads) },
+      });
       children.add(child);
       child.on('exit', () => children.delete(child));
       return child;

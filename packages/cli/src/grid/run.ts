@@ -51,7 +51,17 @@ export async function runGridCell(cell: GridCell, gridDir: string, options: RunG
   const dir = cellWorkDir(gridDir, cell);
   const result = await runCell(
     data,
-    { algo: cell.algo, condition: cell.condition, seed: cell.seed, labelFraction: cell.labelFraction, steps: cell.steps, evalEvery: cell.evalEvery, evalEpisodes: cell.evalEpisodes, rewardModel: { features: cell.rewardFeatures }, progress: false },
+    {
+      algo: cell.algo,
+      condition: cell.condition,
+      seed: cell.seed,
+      labelFraction: cell.labelFraction,
+      steps: cell.steps,
+      evalEvery: cell.evalEvery,
+      evalEpisodes: cell.evalEpisodes,
+      rewardModel: { features: cell.rewardFeatures },
+      progress: false,
+    },
     dir,
     log,
     { adoptUnrecorded: true },

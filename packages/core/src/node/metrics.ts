@@ -21,7 +21,7 @@ export class JsonlMetrics implements MetricsSink {
 
   write(record: MetricRecord): void {
     try {
-      appendFileSync(this.path, JSON.stringify(record) + '\n');
+      appendFileSync(this.path, `${JSON.stringify(record)}\n`);
     } catch (cause) {
       throw fsError(cause, 'append to', this.path) ?? cause;
     }
@@ -31,7 +31,7 @@ export class JsonlMetrics implements MetricsSink {
   truncateAfter(step: number): void {
     if (!existsSync(this.path)) return;
     const kept = readJsonl(this.path).filter((r) => r.step <= step);
-    writeFileAtomic(this.path, kept.map((r) => JSON.stringify(r) + '\n').join(''));
+    writeFileAtomic(this.path, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
   }
 }
 
@@ -69,11 +69,11 @@ export class CsvMetrics implements MetricsSink {
   }
 
   private line(r: Record<string, number>): string {
-    return this.columns.map((c) => (r[c] === undefined ? '' : String(r[c]))).join(',') + '\n';
+    return `${this.columns.map((c) => (r[c] === undefined ? '' : String(r[c]))).join(',')}\n`;
   }
 
   private rewrite(): void {
-    writeFileAtomic(this.path, this.columns.map(csvField).join(',') + '\n' + this.rows.map((r) => this.line(r)).join(''));
+    writeFileAtomic(this.path, `${this.columns.map(csvField).join(',')}\n${this.rows.map((r) => this.line(r)).join('')}`);
   }
 }
 
@@ -125,7 +125,8 @@ export function readJsonl(path: string): MetricRecord[] {
       if (lines.slice(i + 1).every((x) => x.trim() === '')) break; // the torn tail of an interrupted write
       throw new OrlError('FORMAT', `${path}:${i + 1}: not a JSON record`, { path, line: i + 1 });
     }
-    if (!rec || typeof rec !== 'object' || typeof (rec as MetricRecord).step !== 'number') throw new OrlError('FORMAT', `${path}:${i + 1}: a metrics record needs a numeric step`, { path, line: i + 1 });
+    if (!rec || typeof rec !== 'object' || typeof (rec as MetricRecord).step !== 'number')
+      throw new OrlError('FORMAT', `${path}:${i + 1}: a metrics record needs a numeric step`, { path, line: i + 1 });
     out.push(rec as MetricRecord);
   }
   return out;

@@ -52,7 +52,10 @@ export function createProgress(o: ProgressOptions): ProgressReporter {
 }
 
 function barReporter(o: ProgressOptions): ProgressReporter {
-  const bar = new SingleBar({ format: `${o.label ? o.label + ' ' : ''}train |{bar}| {value}/{total} steps | {rate} steps/s | {info}`, hideCursor: true }, Presets.shades_classic);
+  const bar = new SingleBar(
+    { format: `${o.label ? `${o.label} ` : ''}train |{bar}| {value}/{total} steps | {rate} steps/s | {info}`, hideCursor: true },
+    Presets.shades_classic,
+  );
   return {
     start: (step) => bar.start(o.total, step, { rate: '-', info: '' }),
     tick: (step, rate) => bar.update(step, rate === undefined ? {} : { rate: rate.toFixed(0) }),
@@ -66,7 +69,7 @@ function barReporter(o: ProgressOptions): ProgressReporter {
 
 function lineReporter(o: ProgressOptions, json: boolean): ProgressReporter {
   const every = (o.every ?? 10) * 1000;
-  const write = o.write ?? ((line: string) => process.stdout.write(line + '\n'));
+  const write = o.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   let startStep = 0;
   let t0 = 0;
   let last = 0;
@@ -76,12 +79,23 @@ function lineReporter(o: ProgressOptions, json: boolean): ProgressReporter {
     const rate = now > t0 ? ((step - startStep) * 1000) / (now - t0) : 0;
     const eta = rate > 0 ? (o.total - step) / rate : Number.NaN;
     if (json) {
-      write(JSON.stringify({ event, ...(o.label ? { run: o.label } : {}), step, total: o.total, stepsPerSecond: Math.round(rate * 10) / 10, etaSeconds: Number.isFinite(eta) ? Math.round(eta) : null, elapsedSeconds: Math.round((now - t0) / 1000), lastEval: lastEval ? { step: lastEval.step, ...lastEval.metrics } : null }));
+      write(
+        JSON.stringify({
+          event,
+          ...(o.label ? { run: o.label } : {}),
+          step,
+          total: o.total,
+          stepsPerSecond: Math.round(rate * 10) / 10,
+          etaSeconds: Number.isFinite(eta) ? Math.round(eta) : null,
+          elapsedSeconds: Math.round((now - t0) / 1000),
+          lastEval: lastEval ? { step: lastEval.step, ...lastEval.metrics } : null,
+        }),
+      );
       return;
     }
     const pct = o.total > 0 ? ((100 * step) / o.total).toFixed(1) : '100.0';
     const s = scoreOf(lastEval?.metrics ?? null);
-    const parts = [`${o.label ? o.label + ' ' : ''}step ${step}/${o.total} (${pct}%)`];
+    const parts = [`${o.label ? `${o.label} ` : ''}step ${step}/${o.total} (${pct}%)`];
     if (event === 'start') parts.push(step > 0 ? 'resumed' : 'started');
     else parts.push(`${rate.toFixed(0)} steps/s`, event === 'end' ? `took ${formatDuration((now - t0) / 1000)}` : `ETA ${formatDuration(eta)}`);
     if (s !== undefined) parts.push(`eval ${s.toFixed(1)} @ ${lastEval!.step}`);

@@ -117,7 +117,12 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainLoopResult
     });
   };
 
-  const progress = createProgress({ mode: opts.progress ?? 'auto', total: steps, ...(opts.progressEvery !== undefined ? { every: opts.progressEvery } : {}), ...(opts.label ? { label: opts.label } : {}) });
+  const progress = createProgress({
+    mode: opts.progress ?? 'auto',
+    total: steps,
+    ...(opts.progressEvery !== undefined ? { every: opts.progressEvery } : {}),
+    ...(opts.label ? { label: opts.label } : {}),
+  });
   progress.start(step);
 
   const emit = (rec: MetricRecord) => {
@@ -149,7 +154,11 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainLoopResult
         const v = m[k]!;
         // Stop at the first sign of divergence instead of training on (and checkpointing) garbage.
         if (!Number.isFinite(v) || Math.abs(v) > divergeAt) {
-          throw new OrlError('NON_FINITE', `training diverged at step ${step}: ${k} = ${v} (rewards or observations out of scale? the last checkpoint is kept)`, { step, metric: k, value: v });
+          throw new OrlError(
+            'NON_FINITE',
+            `training diverged at step ${step}: ${k} = ${v} (rewards or observations out of scale? the last checkpoint is kept)`,
+            { step, metric: k, value: v },
+          );
         }
         acc.set(k, (acc.get(k) ?? 0) + v);
         counts.set(k, (counts.get(k) ?? 0) + 1);
@@ -178,7 +187,12 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainLoopResult
     }
     // A run resumed from its final checkpoint (killed before its caller saw the result) already has its final
     // evaluation on record: reuse it instead of logging a second one.
-    const finalEval = resumedFrom === steps && jsonl ? readJsonl(jsonl.path).filter((r) => r.step === steps && Object.keys(r).some((k) => k.startsWith('eval/'))).at(-1) : undefined;
+    const finalEval =
+      resumedFrom === steps && jsonl
+        ? readJsonl(jsonl.path)
+            .filter((r) => r.step === steps && Object.keys(r).some((k) => k.startsWith('eval/')))
+            .at(-1)
+        : undefined;
     if (finalEval) {
       const { step: _s, ...rest } = finalEval;
       lastEval = rest;

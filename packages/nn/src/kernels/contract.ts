@@ -39,7 +39,21 @@ export interface Kernels {
    * Adam on n parameters with bias corrections bc1 = 1 − β1^t, bc2 = 1 − β2^t computed by the caller.
    * wd > 0: L2 added to the gradient (torch.optim.Adam) when decoupled = 0, AdamW-style decay when decoupled = 1.
    */
-  adam(p: number, g: number, m: number, v: number, n: number, lr: number, b1: number, b2: number, eps: number, wd: number, decoupled: number, bc1: number, bc2: number): void;
+  adam(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    lr: number,
+    b1: number,
+    b2: number,
+    eps: number,
+    wd: number,
+    decoupled: number,
+    bc1: number,
+    bc2: number,
+  ): void;
   /** target = (1 − tau)·target + tau·source. */
   polyak(target: number, source: number, n: number, tau: number): void;
   /** Σ x². */

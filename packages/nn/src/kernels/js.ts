@@ -84,7 +84,7 @@ export class JsKernels implements Kernels {
       const o = y + r * cols;
       for (let j = 0; j < cols; j++) {
         const z = h[o + j]! + h[bias + j]!;
-        h[o + j] = act === Act.relu ? (z > 0 ? z : 0) : act === Act.tanh ? Math.tanh(z) : z;
+        h[o + j] = act === Act.relu ? Math.max(z, 0) : act === Act.tanh ? Math.tanh(z) : z;
       }
     }
   }
@@ -106,7 +106,21 @@ export class JsKernels implements Kernels {
     }
   }
 
-  adam(p: number, g: number, m: number, v: number, n: number, lr: number, b1: number, b2: number, eps: number, wd: number, decoupled: number, bc1: number, bc2: number): void {
+  adam(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    lr: number,
+    b1: number,
+    b2: number,
+    eps: number,
+    wd: number,
+    decoupled: number,
+    bc1: number,
+    bc2: number,
+  ): void {
     const h = this.h;
     const stepSize = lr / bc1;
     const sqrtBc2 = Math.sqrt(bc2);

@@ -8,7 +8,21 @@ interface Addon {
   biasAct(y: number, bias: number, rows: number, cols: number, act: number): void;
   actGrad(dst: number, dy: number, y: number, n: number, act: number): void;
   colSumAcc(x: number, rows: number, cols: number, out: number): void;
-  adam(p: number, g: number, m: number, v: number, n: number, lr: number, b1: number, b2: number, eps: number, wd: number, decoupled: number, bc1: number, bc2: number): void;
+  adam(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    lr: number,
+    b1: number,
+    b2: number,
+    eps: number,
+    wd: number,
+    decoupled: number,
+    bc1: number,
+    bc2: number,
+  ): void;
   polyak(t: number, s: number, n: number, tau: number): void;
   sumSq(x: number, n: number): number;
   scale(x: number, n: number, s: number): void;
@@ -72,7 +86,9 @@ class NativeKernels implements Kernels {
     try {
       return this.addon.setKernels(name);
     } catch (err) {
-      throw new OrlError('UNSUPPORTED', `kernel set '${name}': ${(err as Error).message} (this CPU runs ${this.addon.info().supported.join(', ')})`, { kernels: name });
+      throw new OrlError('UNSUPPORTED', `kernel set '${name}': ${(err as Error).message} (this CPU runs ${this.addon.info().supported.join(', ')})`, {
+        kernels: name,
+      });
     }
   }
 
@@ -88,7 +104,21 @@ class NativeKernels implements Kernels {
   colSumAcc(x: number, rows: number, cols: number, out: number): void {
     this.addon.colSumAcc(x, rows, cols, out);
   }
-  adam(p: number, g: number, m: number, v: number, n: number, lr: number, b1: number, b2: number, eps: number, wd: number, decoupled: number, bc1: number, bc2: number): void {
+  adam(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    lr: number,
+    b1: number,
+    b2: number,
+    eps: number,
+    wd: number,
+    decoupled: number,
+    bc1: number,
+    bc2: number,
+  ): void {
     this.addon.adam(p, g, m, v, n, lr, b1, b2, eps, wd, decoupled, bc1, bc2);
   }
   polyak(target: number, source: number, n: number, tau: number): void {

@@ -5,12 +5,27 @@ import { WasmElementwise, type WasmElementwiseExports } from './wasm.js';
 interface MtExports extends WasmElementwiseExports {
   scratchFloats(): number;
   setScratch(base: number): void;
-  gemmBlock(m: number, n: number, k: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, ldc: number, beta: number): void;
+  gemmBlock(
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    rsA: number,
+    csA: number,
+    b: number,
+    rsB: number,
+    csB: number,
+    c: number,
+    ldc: number,
+    beta: number,
+  ): void;
   __heap_base?: WebAssembly.Global;
 }
 
 // Control block (Int32Array over a SharedArrayBuffer). MUST MATCH the worker source below.
-const SEQ = 0, DONE = 1, ARGS = 2; // ARGS..ARGS+11: gemmBlock arguments (byte pointers and sizes)
+const SEQ = 0,
+  DONE = 1,
+  ARGS = 2; // ARGS..ARGS+11: gemmBlock arguments (byte pointers and sizes)
 const MIN_FLOPS = 2e6; // below this the handshake costs more than it saves
 
 const WORKER_SOURCE = `
@@ -82,8 +97,13 @@ class WasmMtKernels extends WasmElementwise implements Kernels {
   }
 
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: number, b: number, c: number, beta: number): void {
-    const rsA = transA ? 1 : k, csA = transA ? m : 1, rsB = transB ? 1 : n, csB = transB ? k : 1;
-    const A = a << 2, B = b << 2, C = c << 2;
+    const rsA = transA ? 1 : k,
+      csA = transA ? m : 1,
+      rsB = transB ? 1 : n,
+      csB = transB ? k : 1;
+    const A = a << 2,
+      B = b << 2,
+      C = c << 2;
     if (2 * m * n * k < MIN_FLOPS || (m < 8 && n < 16)) {
       this.x.gemmBlock(m, n, k, A, rsA, csA, B, rsB, csB, C, n, beta);
       return;

@@ -6,7 +6,21 @@ export interface WasmElementwiseExports {
   biasAct(y: number, bias: number, rows: number, cols: number, act: number): void;
   actGrad(dst: number, dy: number, y: number, n: number, act: number): void;
   colSumAcc(x: number, rows: number, cols: number, out: number): void;
-  adam(p: number, g: number, m: number, v: number, n: number, lr: number, b1: number, b2: number, eps: number, wd: number, decoupled: number, bc1: number, bc2: number): void;
+  adam(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    lr: number,
+    b1: number,
+    b2: number,
+    eps: number,
+    wd: number,
+    decoupled: number,
+    bc1: number,
+    bc2: number,
+  ): void;
   polyak(t: number, s: number, n: number, tau: number): void;
   sumSq(x: number, n: number): number;
   scale(x: number, n: number, s: number): void;
@@ -24,7 +38,21 @@ export abstract class WasmElementwise {
   colSumAcc(x: number, rows: number, cols: number, out: number): void {
     this.ew.colSumAcc(x << 2, rows, cols, out << 2);
   }
-  adam(p: number, g: number, m: number, v: number, n: number, lr: number, b1: number, b2: number, eps: number, wd: number, decoupled: number, bc1: number, bc2: number): void {
+  adam(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    lr: number,
+    b1: number,
+    b2: number,
+    eps: number,
+    wd: number,
+    decoupled: number,
+    bc1: number,
+    bc2: number,
+  ): void {
     this.ew.adam(p << 2, g << 2, m << 2, v << 2, n, lr, b1, b2, eps, wd, decoupled, bc1, bc2);
   }
   polyak(target: number, source: number, n: number, tau: number): void {
@@ -106,7 +134,13 @@ export function loadWasmKernels(): { kernels?: Kernels; reason?: string } {
   if (failure) return { reason: failure };
   try {
     module ??= new WebAssembly.Module(decodeBase64(WASM_KERNELS_BASE64) as BufferSource);
-    const instance = new WebAssembly.Instance(module, { env: { abort: () => { throw new Error('wasm abort'); } } });
+    const instance = new WebAssembly.Instance(module, {
+      env: {
+        abort: () => {
+          throw new Error('wasm abort');
+        },
+      },
+    });
     return { kernels: new WasmKernels(instance.exports as unknown as WasmExports) };
   } catch (e) {
     failure = `WebAssembly SIMD unavailable: ${(e as Error).message}`;
