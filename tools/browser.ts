@@ -103,3 +103,20 @@ w.onerror = (e) => { console.error('worker error: ' + e.message); window.__resul
     server.close();
   }
 }
+
+/** Serves a built site (e.g. a vite dist/) cross-origin isolated on localhost; returns its URL and a close function. */
+export async function serveIsolated(dir: string): Promise<{ url: string; close: () => void }> {
+  const http = await import('node:http');
+  const { readFileSync, existsSync, statSync } = await import('node:fs');
+  const { join, normalize, extname } = await import('node:path');
+  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.css': 'text/css', '.svg': 'image/svg+xml' };
+  const server = http.createServer((req, res) => {
+    const path = decodeURIComponent((req.url ?? '/').split('?')[0]!);
+    const file = normalize(join(dir, path === '/' ? 'index.html' : path));
+    if (!file.startsWith(normalize(dir)) || !existsSync(file) || !statSync(file).isFile()) return void res.writeHead(404).end();
+    res.writeHead(200, { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Content-Type': types[extname(file)] ?? 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, close: () => server.close() };
+}

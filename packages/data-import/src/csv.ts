@@ -1,4 +1,6 @@
-import { parse } from 'csv-parse/sync';
+// csv-parse's browser build: the same parser with its own Buffer, so this runs in browsers as well as Node (the main
+// build needs Node's Buffer; measured: "Buffer is not defined" in a page).
+import { parse } from 'csv-parse/browser/esm/sync';
 import { OrlError } from '@orl/core';
 import type { SourceColumn, SourceTable, TableSource } from './mapping.js';
 
@@ -32,10 +34,11 @@ function parseError(err: unknown): OrlError {
  */
 export function csvSource(bytes: Uint8Array, options: CsvOptions = {}): TableSource {
   const delimiter = options.delimiter ?? ',';
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
   // The header: parse only the first record.
   let header: string[];
   try {
-    header = (parse(bytes, { delimiter, to_line: 1, bom: true, relax_column_count: false }) as string[][])[0] ?? [];
+    header = (parse(text, { delimiter, to_line: 1, bom: true, relax_column_count: false }) as string[][])[0] ?? [];
   } catch (err) {
     throw parseError(err);
   }
@@ -59,7 +62,7 @@ export function csvSource(bytes: Uint8Array, options: CsvOptions = {}): TableSou
     const ids = new Map<string, number>();
     let rows = 0;
     try {
-      parse(bytes, {
+      parse(text, {
         delimiter,
         bom: true,
         from_line: 2,

@@ -1,0 +1,27 @@
+/// <reference lib="webworker" />
+// Runs one episode of a policy in MuJoCo (WebAssembly, threaded: this is why it lives in a worker) and renders it.
+import { normalizedScore } from '@orl/core';
+import { BehaviorPolicy, makeEnv, renderEpisodeSvg } from '@orl/mujoco-env';
+import { MlpPolicy, createEngine } from '@orl/nn';
+
+export interface SimRequest {
+  task: 'hopper' | 'walker2d' | 'halfcheetah';
+  seed: number;
+  policyJson?: unknown;
+  policyOrl?: Uint8Array;
+}
+export type SimReply = { svg: string; return: number; normalized: number; steps: number } | { error: string };
+
+self.onmessage = async (e: MessageEvent<SimRequest>) => {
+  try {
+    const { task, seed } = e.data;
+    const policy = e.data.policyOrl ? MlpPolicy.decode(createEngine({ backend: 'wasm', notice: false }), e.data.policyOrl) : BehaviorPolicy.fromJSON(e.data.policyJson);
+    const env = await makeEnv(task);
+    if (policy instanceof MlpPolicy) policy.checkTask(task, env.observationSpace.shape[0]!, env.actionSpace.shape[0]!);
+    const r = renderEpisodeSvg(env, policy, { seed });
+    env.close();
+    self.postMessage({ svg: r.svg, return: r.return, normalized: normalizedScore(task, r.return), steps: r.steps } satisfies SimReply);
+  } catch (err) {
+    self.postMessage({ error: String((err as Error).message ?? err) } satisfies SimReply);
+  }
+};
