@@ -52,17 +52,18 @@ describe('reads stay inside the named file', () => {
       f.create_soft_link('/a', 'b');
       f.create_soft_link('/a', 'observations');
     });
-    const t0 = performance.now();
-    await expect(readD4rl(p)).rejects.toMatchObject({ code: 'FORMAT' });
-    expect(performance.now() - t0).toBeLessThan(5000);
+    // Detected as a cycle (not stopped by the reader's time limit, which would also be FORMAT but say so). No wall-clock
+    // bound here: a loaded CI machine took 8.5 s; a hang would end at the test timeout instead.
+    const err = await readD4rl(p, { timeoutMs: 60_000 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'FORMAT' });
+    expect((err as Error).message).not.toMatch(/took longer/);
   });
 
   it('a FIFO is refused at once instead of blocking', async () => {
     const p = join(tmp(), 'pipe.hdf5');
     execFileSync('mkfifo', [p]);
-    const t0 = performance.now();
+    // Refused before opening: a blocking open would hang this test until its timeout.
     await expect(readD4rl(p)).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('not a file') });
-    expect(performance.now() - t0).toBeLessThan(2000);
   });
 
   it("HDF5's diagnostics do not reach stderr", async () => {
