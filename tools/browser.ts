@@ -31,16 +31,25 @@ export async function bundleForBrowser(source: string, options: { mujocoUrl?: st
   return r.outputFiles[0]!.text;
 }
 
-/** Opens a page running `bundle` and returns what `window.__result` resolves to, with every console error and page error. */
-export async function runInChromium<T>(bundle: string, timeoutMs = 120_000): Promise<{ result: T; errors: string[] }> {
+/**
+ * Headless Chromium from @sparticuz/chromium (its binary is inside the npm tarball) driven by puppeteer-core, and a
+ * new page that records every console error and page error.
+ */
+export async function openChromium(): Promise<{ page: import('puppeteer-core').Page; errors: string[]; close: () => Promise<void> }> {
   const { default: chromium } = await import('@sparticuz/chromium');
   const { default: puppeteer } = await import('puppeteer-core');
   const browser = await puppeteer.launch({ executablePath: await chromium.executablePath(), args: chromium.args, headless: true });
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(String(e)));
+  return { page, errors, close: () => browser.close() };
+}
+
+/** Opens a page running `bundle` and returns what `window.__result` resolves to, with every console error and page error. */
+export async function runInChromium<T>(bundle: string, timeoutMs = 120_000): Promise<{ result: T; errors: string[] }> {
+  const { page, errors, close } = await openChromium();
   try {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    page.on('pageerror', (e) => errors.push(String(e)));
     // A module script: top-level await and ES syntax as a user's page would have them.
     await page.setContent(
       `<!doctype html><html><head><meta charset="utf-8"></head><body><script type="module">${bundle.replace(/<\/script/g, '<\\/script')}</script></body></html>`,
@@ -49,7 +58,7 @@ export async function runInChromium<T>(bundle: string, timeoutMs = 120_000): Pro
     const result = (await page.evaluate('window.__result')) as T;
     return { result, errors };
   } finally {
-    await browser.close();
+    await close();
   }
 }
 
@@ -87,19 +96,13 @@ w.onerror = (e) => { console.error('worker error: ' + e.message); window.__resul
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
-  const { default: chromium } = await import('@sparticuz/chromium');
-  const { default: puppeteer } = await import('puppeteer-core');
-  const browser = await puppeteer.launch({ executablePath: await chromium.executablePath(), args: chromium.args, headless: true });
+  const { page: tab, errors, close } = await openChromium();
   try {
-    const tab = await browser.newPage();
-    const errors: string[] = [];
-    tab.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    tab.on('pageerror', (e) => errors.push(String(e)));
     await tab.goto(`http://127.0.0.1:${port}/`);
     await tab.waitForFunction('window.__result !== undefined', { timeout: timeoutMs });
     return { result: (await tab.evaluate('window.__result')) as T, errors };
   } finally {
-    await browser.close();
+    await close();
     server.close();
   }
 }

@@ -55,6 +55,29 @@ export interface CellResult {
   seconds: number;
 }
 
+/** The run a command's flags describe (orl train and orl pipeline build cells the same way). */
+export function cellSpecOf(
+  o: { labelFraction: number; steps: number; evalEvery: number; evalEpisodes: number; backend?: BackendChoice; progressEvery?: number; metrics?: MetricsFormat[] },
+  run: { algo: Algo; condition: Condition; seed: number; progress?: ProgressMode; algoConfig: Record<string, unknown>; rewardModel: Record<string, unknown> },
+): CellSpec {
+  return {
+    algo: run.algo,
+    condition: run.condition,
+    seed: run.seed,
+    labelFraction: o.labelFraction,
+    steps: o.steps,
+    evalEvery: o.evalEvery,
+    evalEpisodes: o.evalEpisodes,
+    ...(o.backend ? { backend: o.backend } : {}),
+    ...(run.progress ? { progress: run.progress } : {}),
+    ...(o.progressEvery ? { progressEvery: o.progressEvery } : {}),
+    ...(o.metrics ? { metrics: o.metrics } : {}),
+    ...(Object.keys(run.algoConfig).length ? { algoConfig: run.algoConfig } : {}),
+    // The reward model exists only in the imputed condition.
+    ...(run.condition === 'imputed' && Object.keys(run.rewardModel).length ? { rewardModel: run.rewardModel } : {}),
+  };
+}
+
 /** Builds the training data of one condition from the raw dataset (seeded mask; reward model on labelled rows only). */
 export function conditionData(
   raw: Dataset,

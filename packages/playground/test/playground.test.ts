@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { build } from 'vite';
 import { describe, expect, it } from 'vitest';
 import { makeEnv, renderEpisodeSvg, shippedPolicy } from '@orl/mujoco-env';
-import { serveIsolated } from '../../../tools/browser.js';
+import { openChromium, serveIsolated } from '../../../tools/browser.js';
 
 // The playground as a user gets it: `vite build`, served as static files, driven in headless Chromium.
 describe('playground', () => {
@@ -13,14 +13,8 @@ describe('playground', () => {
     const outDir = mkdtempSync(join(tmpdir(), 'orl-playground-'));
     await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'silent', build: { outDir, emptyOutDir: true } });
     const site = await serveIsolated(outDir);
-    const { default: chromium } = await import('@sparticuz/chromium');
-    const { default: puppeteer } = await import('puppeteer-core');
-    const browser = await puppeteer.launch({ executablePath: await chromium.executablePath(), args: chromium.args, headless: true });
+    const { page, errors, close } = await openChromium();
     try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-      page.on('pageerror', (e) => errors.push(String(e)));
       await page.goto(site.url);
       await page.select('#task', 'hopper');
       await page.select('#policy', 'hopper-sac');
@@ -48,7 +42,7 @@ describe('playground', () => {
       expect(await page.$eval('#download', (el) => (el as HTMLButtonElement).disabled)).toBe(false);
       expect(errors).toEqual([]);
     } finally {
-      await browser.close();
+      await close();
       site.close();
     }
   }, 300_000);

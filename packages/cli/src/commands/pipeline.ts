@@ -2,7 +2,7 @@ import { writeFileAtomic } from '@orl/core/node';
 import { join } from 'node:path';
 import type { BackendChoice } from '@orl/nn';
 import { loadDataset } from '../data.js';
-import { CONDITIONS, finishedCell, markdownTable, runCell, summarize, type Algo, type CellResult } from '../pipeline.js';
+import { CONDITIONS, cellSpecOf, finishedCell, markdownTable, runCell, summarize, type Algo, type CellResult } from '../pipeline.js';
 import { learningCurveSpec, renderChart } from '../plots.js';
 import { safeName } from '../grid/cells.js';
 import { spawn } from 'node:child_process';
@@ -56,17 +56,7 @@ export async function pipelineCmd(o: PipelineCmdOptions): Promise<void> {
   const total = o.seeds.length * CONDITIONS.length;
   const workers = Math.max(1, Math.min(total, o.workers ?? availableParallelism()));
   if (workers > 1) {
-    const specOf = (seed: number, condition: (typeof CONDITIONS)[number]) => ({
-      algo: o.algo,
-      condition,
-      seed,
-      labelFraction: o.labelFraction,
-      steps: o.steps,
-      evalEvery: o.evalEvery,
-      evalEpisodes: o.evalEpisodes,
-      ...(Object.keys(algoConfig).length ? { algoConfig } : {}),
-      ...(condition === 'imputed' && Object.keys(rewardModel).length ? { rewardModel } : {}),
-    });
+    const specOf = (seed: number, condition: (typeof CONDITIONS)[number]) => cellSpecOf(o, { algo: o.algo, condition, seed, algoConfig, rewardModel });
     const all = o.seeds.flatMap((seed) => CONDITIONS.map((condition) => ({ seed, condition, dir: join(o.out, name, o.algo, `${condition}-s${seed}`) })));
     // Finished runs are read here, not respawned.
     const jobs = all.filter((j) => !finishedCell(dataset, specOf(j.seed, j.condition), j.dir, { fresh: Boolean(o.fresh) }));
@@ -113,21 +103,7 @@ export async function pipelineCmd(o: PipelineCmdOptions): Promise<void> {
     for (const condition of CONDITIONS) {
       log(`run ${cells.length + 1}/${total}: ${o.algo}, ${condition}, seed ${seed}, ${o.steps} steps`);
       const dir = join(o.out, name, o.algo, `${condition}-s${seed}`);
-      const spec = {
-        algo: o.algo,
-        condition,
-        seed,
-        labelFraction: o.labelFraction,
-        steps: o.steps,
-        evalEvery: o.evalEvery,
-        evalEpisodes: o.evalEpisodes,
-        backend: o.backend,
-        progress,
-        ...(o.progressEvery ? { progressEvery: o.progressEvery } : {}),
-        ...(o.metrics ? { metrics: o.metrics } : {}),
-        ...(Object.keys(algoConfig).length ? { algoConfig } : {}),
-        ...(condition === 'imputed' && Object.keys(rewardModel).length ? { rewardModel } : {}),
-      };
+      const spec = cellSpecOf(o, { algo: o.algo, condition, seed, progress, algoConfig, rewardModel });
       const r = await runCell(dataset, spec, dir, log, { fresh: Boolean(o.fresh) });
       cells.push(r);
       log(`  → final normalized score ${r.finalScore.toFixed(1)} (${r.seconds.toFixed(0)} s)`);

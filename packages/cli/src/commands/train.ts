@@ -13,7 +13,7 @@ import { configFromFlags } from '../config-flags.js';
 import { TASKS, evaluate, makeEnv, makeEvaluator, renderEpisodeSvg, resolveTask } from '@orl/mujoco-env';
 import { MlpPolicy, createEngine, type BackendChoice } from '@orl/nn';
 import { loadDataset } from '../data.js';
-import { runCell, savePolicy, type Algo, type Condition } from '../pipeline.js';
+import { cellSpecOf, runCell, savePolicy, type Algo, type Condition } from '../pipeline.js';
 
 export interface TrainCmdOptions {
   dataset: string;
@@ -69,21 +69,7 @@ export async function trainCmd(algo: string, o: TrainCmdOptions): Promise<void> 
   log(engineLine(o.backend));
   const { dataset } = await loadDataset(o.dataset, { log });
   if (algo === 'morec' || algo === 'mopo') return trainModelBased(algo, dataset, o, algoConfig as Partial<MorecConfig>, progress);
-  const spec = {
-    algo: algo as Algo,
-    condition: o.condition,
-    seed: o.seed,
-    labelFraction: o.labelFraction,
-    steps: o.steps,
-    evalEvery: o.evalEvery,
-    evalEpisodes: o.evalEpisodes,
-    backend: o.backend,
-    progress,
-    ...(o.progressEvery ? { progressEvery: o.progressEvery } : {}),
-    ...(o.metrics ? { metrics: o.metrics } : {}),
-    ...(Object.keys(algoConfig).length ? { algoConfig } : {}),
-    ...(Object.keys(rewardModel).length ? { rewardModel } : {}),
-  };
+  const spec = cellSpecOf(o, { algo: algo as Algo, condition: o.condition, seed: o.seed, progress, algoConfig, rewardModel });
   const r = await runCell(dataset, spec, o.out, log, { fresh: Boolean(o.fresh) });
   if (o.json)
     console.log(
@@ -175,16 +161,22 @@ async function trainModelBased(algo: 'morec' | 'mopo', raw: Dataset, o: TrainCmd
   );
 }
 
+/** A policy.orl from disk: a missing file is NOT_FOUND, other file-system failures IO, a bad file FORMAT. */
+function readPolicyFile(path: string): MlpPolicy {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(path));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new OrlError('NOT_FOUND', `cannot read policy file ${path}: no such file`, { path });
+    throw fsError(err, 'read', path) ?? err;
+  }
+  return MlpPolicy.decode(createEngine({ notice: false }), bytes);
+}
+
 /** A saved policy.orl → ONNX and/or TF.js files. */
 export async function exportCmd(o: { policy: string; onnx?: string; tfjs?: string }): Promise<void> {
   if (!o.onnx && !o.tfjs) throw new OrlError('INVALID_ARGUMENT', 'say what to write: --onnx <file.onnx> and/or --tfjs <folder>');
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(o.policy));
-  } catch (err) {
-    throw fsError(err, 'read', o.policy) ?? err;
-  }
-  const policy = MlpPolicy.decode(createEngine({ notice: false }), bytes);
+  const policy = readPolicyFile(o.policy);
   if (o.onnx) {
     writeFileAtomic(o.onnx, exportOnnx(policy));
     console.log(`wrote ${o.onnx} (ONNX opset 13: observations [batch, ${policy.obsDim}] → actions [batch, ${policy.actDim}])`);
@@ -198,13 +190,7 @@ export async function exportCmd(o: { policy: string; onnx?: string; tfjs?: strin
 }
 
 export async function evalCmd(o: { policy: string; task: string; episodes: number; seed: number; render?: string }): Promise<void> {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(o.policy));
-  } catch {
-    throw new OrlError('NOT_FOUND', `cannot read policy file ${o.policy}`);
-  }
-  const policy = MlpPolicy.decode(createEngine({ notice: false }), bytes);
+  const policy = readPolicyFile(o.policy);
   const task = resolveTask(o.task);
   policy.checkTask(task, TASKS[task].obsDim, TASKS[task].actDim);
   const r = await evaluate(policy, { task: o.task, episodes: o.episodes, seed: o.seed });
@@ -232,13 +218,7 @@ export async function opeCmd(o: {
   [flag: string]: unknown;
 }): Promise<void> {
   const progress = progressMode(o);
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(o.policy));
-  } catch (err) {
-    throw fsError(err, 'read', o.policy) ?? err;
-  }
-  const policy = MlpPolicy.decode(createEngine({ notice: false }), bytes);
+  const policy = readPolicyFile(o.policy);
   const { dataset } = await loadDataset(o.dataset, { log: (m) => (o.quiet ? undefined : console.error(m)) });
   if (dataset.obsDim !== policy.obsDim || dataset.actDim !== policy.actDim)
     throw new OrlError(
