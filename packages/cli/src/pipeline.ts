@@ -57,7 +57,15 @@ export interface CellResult {
 
 /** The run a command's flags describe (orl train and orl pipeline build cells the same way). */
 export function cellSpecOf(
-  o: { labelFraction: number; steps: number; evalEvery: number; evalEpisodes: number; backend?: BackendChoice; progressEvery?: number; metrics?: MetricsFormat[] },
+  o: {
+    labelFraction: number;
+    steps: number;
+    evalEvery: number;
+    evalEpisodes: number;
+    backend?: BackendChoice;
+    progressEvery?: number;
+    metrics?: MetricsFormat[];
+  },
   run: { algo: Algo; condition: Condition; seed: number; progress?: ProgressMode; algoConfig: Record<string, unknown>; rewardModel: Record<string, unknown> },
 ): CellSpec {
   return {

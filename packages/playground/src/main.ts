@@ -67,7 +67,12 @@ $('train').addEventListener('click', async () => {
     ...(field('epi') ? { episode: field('epi') } : {}),
   };
   training.textContent = 'training…';
-  trainer.postMessage({ bytes: new Uint8Array(await file.arrayBuffer()), mapping, steps: Number(field('steps')) || 1000, task: task.value } satisfies TrainRequest);
+  trainer.postMessage({
+    bytes: new Uint8Array(await file.arrayBuffer()),
+    mapping,
+    steps: Number(field('steps')) || 1000,
+    task: task.value,
+  } satisfies TrainRequest);
 });
 trainer.onmessage = (e: MessageEvent<TrainReply>) => {
   const r = e.data;
@@ -91,7 +96,8 @@ trainer.onmessage = (e: MessageEvent<TrainReply>) => {
   $<HTMLButtonElement>('download').disabled = false;
 };
 function drawCurve(): void {
-  const max = Math.max(...losses), min = Math.min(...losses);
+  const max = Math.max(...losses),
+    min = Math.min(...losses);
   const pts = losses.map((l, i) => `${(i / Math.max(1, losses.length - 1)) * 600},${170 - ((l - min) / Math.max(1e-9, max - min)) * 160}`).join(' ');
   curve.innerHTML = `<polyline fill="none" stroke="#2b6cb0" stroke-width="2" points="${pts}"/>`;
 }

@@ -15,7 +15,9 @@ export type SimReply = { svg: string; return: number; normalized: number; steps:
 self.onmessage = async (e: MessageEvent<SimRequest>) => {
   try {
     const { task, seed } = e.data;
-    const policy = e.data.policyOrl ? MlpPolicy.decode(createEngine({ backend: 'wasm', notice: false }), e.data.policyOrl) : BehaviorPolicy.fromJSON(e.data.policyJson);
+    const policy = e.data.policyOrl
+      ? MlpPolicy.decode(createEngine({ backend: 'wasm', notice: false }), e.data.policyOrl)
+      : BehaviorPolicy.fromJSON(e.data.policyJson);
     const env = await makeEnv(task);
     if (policy instanceof MlpPolicy) policy.checkTask(task, env.observationSpace.shape[0]!, env.actionSpace.shape[0]!);
     const r = renderEpisodeSvg(env, policy, { seed });

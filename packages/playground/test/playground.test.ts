@@ -20,7 +20,11 @@ describe('playground', () => {
       await page.select('#policy', 'hopper-sac');
       await page.$eval('#seed', (el) => ((el as HTMLInputElement).value = '3'));
       await page.click('#run');
-      await page.waitForFunction(() => document.querySelector<HTMLElement>('#episode')?.dataset.return !== undefined || document.querySelector('#episode')?.textContent?.startsWith('error'), { timeout: 120_000 });
+      await page.waitForFunction(
+        () =>
+          document.querySelector<HTMLElement>('#episode')?.dataset.return !== undefined || document.querySelector('#episode')?.textContent?.startsWith('error'),
+        { timeout: 120_000 },
+      );
       const text = await page.$eval('#episode', (el) => el.textContent);
       const pageReturn = Number(await page.$eval('#episode', (el) => (el as HTMLElement).dataset.return));
       expect(text).toMatch(/^return .* normalized score .* steps$/);
@@ -35,7 +39,12 @@ describe('playground', () => {
       await (input as unknown as { uploadFile(p: string): Promise<void> }).uploadFile(join(root, '..', 'data-import', 'test', 'fixtures', 'logged.csv'));
       await page.$eval('#steps', (el) => ((el as HTMLInputElement).value = '400'));
       await page.click('#train');
-      await page.waitForFunction(() => document.querySelector<HTMLElement>('#training')?.dataset.losses !== undefined || document.querySelector('#training')?.textContent?.startsWith('error'), { timeout: 120_000 });
+      await page.waitForFunction(
+        () =>
+          document.querySelector<HTMLElement>('#training')?.dataset.losses !== undefined ||
+          document.querySelector('#training')?.textContent?.startsWith('error'),
+        { timeout: 120_000 },
+      );
       const losses = JSON.parse((await page.$eval('#training', (el) => (el as HTMLElement).dataset.losses)) ?? '[]') as number[];
       expect(losses).toHaveLength(4);
       expect(losses.every(Number.isFinite)).toBe(true);
