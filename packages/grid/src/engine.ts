@@ -18,8 +18,14 @@ export interface CellInput {
 export interface CellRow extends CellInput {
   grid: string;
   status: CellStatus;
+  /** Times the cell was started (failed, lost and the current or final one). */
   attempts: number;
+  /** Failed attempts allowed before the cell is marked failed; lost attempts do not count against it. */
   maxAttempts: number;
+  /** Attempts whose worker stopped renewing its lease (killed, machine or session gone). */
+  lost: number;
+  /** Lost attempts allowed before the cell is marked failed (a cell that kills its worker every time). */
+  maxLost: number;
   leaseOwner: string | null;
   errors: { attempt: number; worker: string | null; error: string; at: string }[];
   result: unknown;
@@ -91,6 +97,8 @@ function toRow(r: Record<string, unknown>): CellRow {
     status: r.status as CellStatus,
     attempts: r.attempts as number,
     maxAttempts: r.max_attempts as number,
+    lost: (r.lost as number | undefined) ?? 0,
+    maxLost: (r.max_lost as number | undefined) ?? 10,
     leaseOwner: (r.lease_owner as string | null) ?? null,
     errors: (r.errors as CellRow['errors']) ?? [],
     result: r.result ?? null,
@@ -242,7 +250,7 @@ export class GridEngine {
     let requeued = 0;
     if (options.retryFailed) {
       const r = await this.pool.query(
-        `UPDATE ${SCHEMA}.cells SET status = 'queued', attempts = 0, job_id = NULL WHERE grid = $1 AND status = 'failed' AND hash = ANY($2) RETURNING hash`,
+        `UPDATE ${SCHEMA}.cells SET status = 'queued', attempts = 0, lost = 0, job_id = NULL WHERE grid = $1 AND status = 'failed' AND hash = ANY($2) RETURNING hash`,
         [grid, cells.map((x) => x.hash)],
       );
       requeued = r.rowCount ?? 0;
@@ -279,11 +287,16 @@ export class GridEngine {
     return r.rowCount ?? 0;
   }
 
-  /** Cells whose lease expired (their worker died or lost the database) go back to the queue, or fail when out of attempts. */
+  /**
+   * Cells whose lease expired (their worker died or lost the database) go back to the queue. A lost attempt is not a
+   * failure (sessions and machines end without warning); only `maxLost` of them in a row of starts fail the cell.
+   */
   async reap(grid: string): Promise<number> {
     const r = await this.pool.query(
       `UPDATE ${SCHEMA}.cells SET
-         status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
+         lost = lost + 1,
+         status = CASE WHEN lost + 1 >= max_lost THEN 'failed' ELSE 'queued' END,
+         finished_at = CASE WHEN lost + 1 >= max_lost THEN now() END,
          errors = errors || jsonb_build_array(jsonb_build_object('attempt', attempts, 'worker', lease_owner, 'error', 'lease expired: the worker stopped renewing it (killed, crashed or cut off)', 'at', now())),
          lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, job_id = NULL
        WHERE grid = $1 AND status = 'running' AND lease_expires_at < now()
@@ -365,9 +378,9 @@ export class GridEngine {
   async fail(grid: string, hash: string, token: string, jobId: string, error: string, retryDelaySeconds = 5): Promise<CellStatus | null> {
     const r = await this.pool.query(
       `UPDATE ${SCHEMA}.cells SET
-         status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
+         status = CASE WHEN attempts - lost >= max_attempts THEN 'failed' ELSE 'queued' END,
          errors = errors || jsonb_build_array(jsonb_build_object('attempt', attempts, 'worker', lease_owner, 'error', $4::text, 'at', now())),
-         lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, job_id = NULL, finished_at = CASE WHEN attempts >= max_attempts THEN now() END
+         lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, job_id = NULL, finished_at = CASE WHEN attempts - lost >= max_attempts THEN now() END
        WHERE grid = $1 AND hash = $2 AND lease_token = $3 AND status = 'running' RETURNING status`,
       [grid, hash, token, redact(error).slice(0, 4000)],
     );

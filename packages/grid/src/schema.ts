@@ -2,7 +2,8 @@
  * The experiment store's schema (PostgreSQL, schema `orl_grid`). Migrations are append-only: each entry runs once, in
  * order, inside one transaction holding an advisory lock, so many workers may start at the same moment.
  *
- * - `cells`: one row per grid cell — its config (JSON) and hash, status (queued → running → done | failed), attempts,
+ * - `cells`: one row per grid cell — its config (JSON) and hash, status (queued → running → done | failed), attempts
+ *   (starts), lost (starts whose worker vanished; budgeted apart from failures),
  *   the current lease (owner, token, expiry; renewed by the worker's heartbeat), the pg-boss job that delivers it,
  *   errors of failed attempts, and the result (written once, by the holder of the lease).
  * - `evals`: per-evaluation metrics of finished cells (step → JSON metrics).
@@ -44,4 +45,9 @@ export const MIGRATIONS: readonly string[] = [
    );`,
   // Delivery order: cells are offered in the order they were enqueued (pg-boss priority), retries first.
   `ALTER TABLE ${SCHEMA}.cells ADD COLUMN ordinal integer NOT NULL DEFAULT 0;`,
+  // Lost leases (a machine or session went away mid-cell) are counted apart from failures: a grid spread over sessions
+  // that end without warning must not fail its long cells, while a cell that kills its worker every time still stops.
+  `ALTER TABLE ${SCHEMA}.cells ADD COLUMN lost integer NOT NULL DEFAULT 0,
+     ADD COLUMN max_lost integer NOT NULL DEFAULT 10 CHECK (max_lost >= 1);
+   UPDATE ${SCHEMA}.cells SET lost = (SELECT count(*) FROM jsonb_array_elements(errors) e WHERE e->>'error' LIKE 'lease expired%');`,
 ];

@@ -124,7 +124,8 @@ export async function runWorker(engine: GridEngine, grid: string, handler: CellH
     let lost = false;
     const stopBeat = startHeartbeat(engine, grid, cell.hash, token, everyMs, () => (lost = true));
     const t0 = performance.now();
-    log(`${cell.key}: attempt ${cell.attempts}/${cell.maxAttempts}`);
+    const failures = cell.attempts - 1 - cell.lost;
+    log(`${cell.key}: attempt ${cell.attempts} (${failures}/${cell.maxAttempts} failed, ${cell.lost} lost)`);
     try {
       const out = await handler(cell, { attempt: cell.attempts, leaseLost: () => lost, setArtifactDir: (d) => engine.setArtifactDir(grid, cell.hash, d) });
       await stopBeat();

@@ -84,6 +84,7 @@ describe('grid engine on a real PostgreSQL', () => {
     const [slow] = (await engine.cells('kill')).filter((c) => c.key === 'slow0');
     expect(slow!.status).toBe('done');
     expect(slow!.attempts).toBe(2);
+    expect(slow!.lost).toBe(1);
     expect(slow!.errors).toHaveLength(1);
     expect(slow!.errors[0]!.error).toMatch(/lease expired/);
     const exec = await pool.query(`SELECT hash, count(*)::int AS n FROM test_exec WHERE grid = 'kill' GROUP BY hash ORDER BY hash`);
@@ -108,6 +109,27 @@ describe('grid engine on a real PostgreSQL', () => {
     expect((await engine.status('flaky')).counts.queued).toBe(1);
     await engine.close();
   }, 120_000);
+
+  it('does not spend the failure budget on lost leases, but stops a cell that is lost again and again', async () => {
+    const engine = await GridEngine.connect(server.url, { leaseSeconds: 1 });
+    await engine.enqueue('lost', cellsOf('x', 1), { maxAttempts: 1 });
+    await engine.pool.query(`UPDATE orl_grid.cells SET max_lost = 3 WHERE grid = 'lost'`);
+    const statuses: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const claimed = await engine.claim('lost');
+      expect(claimed?.cell.key).toBe('x0');
+      await new Promise((r) => setTimeout(r, 1200)); // no heartbeat: the lease runs out, as when a session ends
+      expect(await engine.reap('lost')).toBe(1);
+      const [row] = await engine.cells('lost');
+      statuses.push(`${row!.status}:${row!.attempts}:${row!.lost}`);
+    }
+    // One failure allowed, yet two lost starts leave the cell queued; the third lost start (max_lost 3) fails it.
+    expect(statuses).toEqual(['queued:1:1', 'queued:2:2', 'failed:3:3']);
+    expect((await engine.enqueue('lost', cellsOf('x', 1), { retryFailed: true })).requeued).toBe(1);
+    const [fresh] = await engine.cells('lost');
+    expect([fresh!.status, fresh!.attempts, fresh!.lost]).toEqual(['queued', 0, 0]);
+    await engine.close();
+  }, 60_000);
 
   it('writes a result only while holding the lease (exactly once)', async () => {
     const engine = await GridEngine.connect(server.url, { leaseSeconds: 1 });
