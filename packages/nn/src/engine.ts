@@ -3,7 +3,7 @@ import type { BackendName, Kernels } from './kernels/contract.js';
 import { JsKernels } from './kernels/js.js';
 import { loadWasmKernels } from './kernels/wasm.js';
 import { loadNativeKernels } from './kernels/native.js';
-import { loadWasmMtKernels } from './kernels/wasm-mt.js';
+import { loadWasmMtKernels, loadWasmMtKernelsInBrowser } from './kernels/wasm-mt.js';
 
 export interface EngineInfo {
   backend: BackendName;
@@ -142,7 +142,8 @@ export interface EngineOptions {
   backend?: BackendChoice;
   /**
    * Threads. Native: default env ORL_NUM_THREADS, else all cores (at most 8). WASM: 2 runs half of every large GEMM
-   * in a Node worker on shared memory (default 1).
+   * on a helper thread over shared memory (default 1): a Node worker, or in a browser (through `createEngineAsync`,
+   * inside a Worker of a cross-origin-isolated page) a nested Worker.
    */
   threads?: number;
   /** Print the one-line fallback notice (default true). */
@@ -188,6 +189,23 @@ export function createEngine(options: EngineOptions = {}): Engine {
   }
   notice(options, reasons, 'js');
   return new Engine(new JsKernels());
+}
+
+/**
+ * Creates an engine where a helper thread must start first: in a browser, `{ backend: 'wasm', threads: 2 }` (or
+ * 'auto' with 2 threads) starts the two-thread WebAssembly engine inside a Worker of a cross-origin-isolated page and
+ * resolves once its helper is ready. Anywhere else, and when threads are unavailable (the reason is printed once, as
+ * with every fallback, unless `notice: false`), it resolves to what `createEngine` gives.
+ */
+export async function createEngineAsync(options: EngineOptions = {}): Promise<Engine> {
+  const inNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
+  const requested = options.backend && options.backend !== 'auto' ? options.backend : 'auto';
+  if (inNode || (options.threads ?? 1) < 2 || (requested !== 'wasm' && requested !== 'auto')) return createEngine(options);
+  const r = await loadWasmMtKernelsInBrowser();
+  if (r.kernels) return new Engine(r.kernels);
+  const fallback = createEngine({ ...options, threads: 1, notice: false });
+  notice(options, [`wasm threads: ${r.reason}`], fallback.backend);
+  return fallback;
 }
 
 function notice(options: EngineOptions, reasons: string[], using: BackendName): void {

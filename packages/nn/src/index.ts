@@ -2,7 +2,16 @@ export { Act, ACTIVATIONS, type Activation, type BackendName, type Kernels } fro
 export { JsKernels } from './kernels/js.js';
 export { loadWasmKernels } from './kernels/wasm.js';
 export { loadNativeKernels } from './kernels/native.js';
-export { Engine, createEngine, defaultEngine, availableBackends, type EngineOptions, type BackendChoice, type EngineInfo } from './engine.js';
+export {
+  Engine,
+  createEngine,
+  createEngineAsync,
+  defaultEngine,
+  availableBackends,
+  type EngineOptions,
+  type BackendChoice,
+  type EngineInfo,
+} from './engine.js';
 export { MLP, ParamVector, type MLPConfig, type ParamBlock } from './mlp.js';
 export { Adam, polyak, cosineLr, type AdamConfig } from './adam.js';
 export { mseLoss, expectileLoss, gaussianLogProb, tanhGaussianSample, tanhGaussianBackward } from './losses.js';

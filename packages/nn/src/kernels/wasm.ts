@@ -120,7 +120,8 @@ class WasmKernels extends WasmElementwise implements Kernels {
 let module: WebAssembly.Module | undefined;
 let failure: string | undefined;
 
-function decodeBase64(b64: string): Uint8Array {
+/** Base64 → bytes with Node's Buffer when present, else atob (browsers). */
+export function decodeBase64(b64: string): Uint8Array {
   const B = (globalThis as { Buffer?: { from(s: string, enc: string): Uint8Array } }).Buffer;
   if (B) return new Uint8Array(B.from(b64, 'base64'));
   const bin = atob(b64);
