@@ -123,12 +123,19 @@ export async function renderPaperReport(resultsDir: string, outDir = resultsDir)
     ? `${['| dataset | inputs | labelled rows | imputation R² | W₁(imputed, true) | std of true rewards |', '|---|---|---|---|---|---|', ...quality.map((q) => `| ${q.dataset} | ${q.features === 'sa' ? '(s, a)' : "(s, a, s')"} | ${q.labelledRows} | ${q.r2.toFixed(4)} | ${q.wasserstein1.toFixed(4)} | ${q.rewardStd.toFixed(3)} |`)].join('\n')}\n`
     : '';
 
-  const intro = `Score of a run: mean D4RL normalized score of its last three evaluations (10 episodes each). Cells: mean over seeds with a 95% percentile-bootstrap CI. Scaled protocol: datasets at 10% of D4RL's size, 1% of rows labelled, 100 000 steps (see README).`;
-  const markdown = `# Imputed rewards — the paper table\n\n${intro}\n\n${table}\n## Aggregate\n\n${aggTable}\n${qualityTable ? `## Imputation quality\n\n${qualityTable}\n` : ''}${figures.map((f) => `![${f.title}](${f.file})`).join('\n')}\n`;
+  const intro = `Score of a run: mean D4RL normalized score of its last three evaluations (10 episodes each). Cells: mean over seeds with a 95% percentile-bootstrap CI. Scaled protocol: datasets at 10% of D4RL's size, 1% of rows labelled, 100 000 steps (see README). As in CORL, large losses do not stop a run; one whose losses became NaN or Infinity is scored by its evaluations before that and listed under the table.`;
+  const divergedRuns = records.filter((r) => r.result.diverged);
+  const divergedNote = divergedRuns.length
+    ? `Runs whose training became non-finite (scored by the evaluations before it): ${divergedRuns
+        .map((r) => `${r.key} at step ${r.result.diverged!.step} (${r.result.diverged!.metric})`)
+        .join('; ')}.\n`
+    : '';
+  const markdown = `# Imputed rewards — the paper table\n\n${intro}\n\n${table}\n${divergedNote ? `${divergedNote}\n` : ''}## Aggregate\n\n${aggTable}\n${qualityTable ? `## Imputation quality\n\n${qualityTable}\n` : ''}${figures.map((f) => `![${f.title}](${f.file})`).join('\n')}\n`;
   const html = `<!doctype html><html><head><meta charset="utf-8"><title>orl — imputed rewards</title>
 <style>body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}th:first-child,td:first-child,td:nth-child(2){text-align:left}figure{display:inline-block;margin:1em}img{max-width:100%}</style></head><body>
 <h1>Imputed rewards — the paper table</h1><p>${escapeHtml(intro)}</p>
 ${mdTableToHtml(table)}
+${divergedNote ? `<p>${escapeHtml(divergedNote)}</p>` : ''}
 <h2>Aggregate</h2>${mdTableToHtml(aggTable)}
 ${qualityTable ? `<h2>Imputation quality</h2>${mdTableToHtml(qualityTable)}` : ''}
 ${figures.map((f) => `<figure><img src="${escapeHtml(f.file)}" alt="${escapeHtml(f.title)}"><figcaption>${escapeHtml(f.title)}</figcaption></figure>`).join('\n')}

@@ -53,6 +53,11 @@ export interface CellResult {
   /** Step of the checkpoint this run continued from (null: trained from scratch in one go). */
   resumedFrom?: number | null;
   seconds: number;
+  /**
+   * Set when a training metric became NaN or ±Infinity: the run stopped there, and its scores are those of the
+   * evaluations before that step (the policy after it is undefined). Reports list such runs.
+   */
+  diverged?: { step: number; metric: string /** 'NaN', 'Infinity' or '-Infinity' (JSON has no such numbers). */; value: string };
 }
 
 /** The run a command's flags describe (orl train and orl pipeline build cells the same way). */
@@ -251,16 +256,29 @@ export async function runCell(
     ...(spec.progressEvery ? { progressEvery: spec.progressEvery } : {}),
     ...(rows ? { rows } : {}),
     ...(spec.backend ? { backend: spec.backend } : {}),
+    // As CORL: a large but finite loss does not stop an experiment (the labelled-only condition's critic can grow past
+    // 1e15 on 400 rows and recover or not — that is the result); only NaN/Infinity ends it, recorded below.
+    divergeAt: Number.POSITIVE_INFINITY,
   };
   const algoConfig = { seed: spec.seed, ...spec.algoConfig };
-  const { agent, loop } =
-    spec.algo === 'td3bc'
-      ? await trainTD3BC(data, algoConfig as Partial<TD3BCConfig>, common)
-      : await trainIQL(data, { ...(algoConfig as Partial<IQLConfig>), rewardScale: rewardScale ?? 1 }, { ...common, normalizeReward: 'none' });
-  savePolicy(agent.policy(), outDir, task);
+  let trained: Awaited<ReturnType<typeof trainTD3BC>> | Awaited<ReturnType<typeof trainIQL>> | undefined;
+  let diverged: CellResult['diverged'];
+  try {
+    trained =
+      spec.algo === 'td3bc'
+        ? await trainTD3BC(data, algoConfig as Partial<TD3BCConfig>, common)
+        : await trainIQL(data, { ...(algoConfig as Partial<IQLConfig>), rewardScale: rewardScale ?? 1 }, { ...common, normalizeReward: 'none' });
+  } catch (e) {
+    if (!(e instanceof OrlError) || e.code !== 'NON_FINITE' || typeof e.details.step !== 'number') throw e;
+    diverged = { step: e.details.step, metric: String(e.details.metric), value: String(e.details.value) };
+    log(`training diverged at step ${diverged.step} (${diverged.metric} = ${diverged.value}): recorded with the evaluations before it`);
+  }
+  if (trained) savePolicy(trained.agent.policy(), outDir, task);
   // One point per evaluated step (a run resumed after its last checkpoint may log the final evaluation twice).
   const byStep = new Map<number, number>();
-  for (const r of readJsonl(join(outDir, 'metrics.jsonl'))) if (r['eval/normalized_score'] !== undefined) byStep.set(r.step, r['eval/normalized_score']);
+  const metricsPath = join(outDir, 'metrics.jsonl');
+  for (const r of existsSync(metricsPath) ? readJsonl(metricsPath) : [])
+    if (r['eval/normalized_score'] !== undefined) byStep.set(r.step, r['eval/normalized_score']);
   const curve = [...byStep.entries()].sort((a, b) => a[0] - b[0]).map(([step, score]) => ({ step, score }));
   const result: CellResult = {
     algo: spec.algo,
@@ -273,8 +291,9 @@ export async function runCell(
     finalScore: curve.at(-1)?.score ?? NaN,
     lastThreeMean: curve.length ? mean(curve.slice(-3).map((p) => p.score)) : NaN,
     ...(rm ? { rewardModel: rm } : {}),
-    resumedFrom: loop.resumedFrom,
+    resumedFrom: trained ? trained.loop.resumedFrom : null,
     seconds: (performance.now() - t0) / 1000,
+    ...(diverged ? { diverged } : {}),
   };
   writeFileAtomic(resultPath, JSON.stringify(result, null, 2));
   return result;

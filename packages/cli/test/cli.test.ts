@@ -168,3 +168,47 @@ describe('orl datasets import', () => {
     expect(missing.stderr).toMatch(/no column matches 'x_\*'/);
   });
 });
+
+describe('a run whose training becomes non-finite', () => {
+  it('is recorded with where it diverged (not retried, no policy written), and a resumed run returns the record', async () => {
+    const { Dataset } = await import('@orl/core');
+    const { runCell } = await import('../src/pipeline.js');
+    const n = 600;
+    const rewards = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.3));
+    const data = new Dataset(
+      {
+        observations: Float32Array.from({ length: n * 11 }, (_, i) => Math.sin(i)),
+        actions: Float32Array.from({ length: n * 3 }, (_, i) => Math.cos(i) * 0.5),
+        rewards,
+        terminals: new Uint8Array(n),
+        timeouts: Uint8Array.from({ length: n }, (_, i) => Number(i % 100 === 99)),
+      },
+      { obsDim: 11, actDim: 3 },
+      { metadata: { task: 'hopper' } },
+    );
+    const out = mkdtempSync(join(tmpdir(), 'orl-diverge-'));
+    const spec = {
+      algo: 'td3bc' as const,
+      condition: 'all' as const,
+      seed: 0,
+      labelFraction: 0.01,
+      steps: 200,
+      evalEvery: 1000,
+      evalEpisodes: 1,
+      progress: 'none' as const,
+    };
+    // A critic learning rate no one would choose: Adam's steps of ±1e36 overflow float32 within a few updates.
+    Object.assign(spec, { algoConfig: { criticLr: 1e36 } });
+    const logs: string[] = [];
+    const r = await runCell(data, spec, out, (m) => logs.push(m));
+    expect(r.diverged).toMatchObject({ metric: 'loss/critic' });
+    expect(['NaN', 'Infinity', '-Infinity']).toContain(r.diverged!.value);
+    expect(r.diverged!.step).toBeGreaterThanOrEqual(1);
+    expect(r.diverged!.step).toBeLessThanOrEqual(200);
+    expect(existsSync(join(out, 'policy.orl'))).toBe(false);
+    expect(logs.some((l) => l.includes('training diverged'))).toBe(true);
+    // Asking again gives the record instead of training into the same divergence.
+    const again = await runCell(data, spec, out);
+    expect(again.diverged).toEqual(r.diverged);
+  }, 120_000);
+});

@@ -15,5 +15,5 @@ export {
 export { MLP, ParamVector, type MLPConfig, type ParamBlock } from './mlp.js';
 export { Adam, polyak, cosineLr, type AdamConfig } from './adam.js';
 export { mseLoss, expectileLoss, gaussianLogProb, tanhGaussianSample, tanhGaussianBackward } from './losses.js';
-export { mlpState, mlpFromState, encodeMLP, decodeMLP, exportTfjs, type TfjsExport } from './io.js';
+export { mlpState, mlpFromState, encodeMLP, decodeMLP, exportTfjs, importTfjs, type TfjsExport, type TfjsImport } from './io.js';
 export { MlpPolicy, concatRows } from './policy.js';

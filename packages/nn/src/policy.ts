@@ -1,6 +1,6 @@
 import { OrlError, StateNormalizer, decodeState, encodeState, type Policy, type StateDict } from '@orl/core';
 import type { Engine } from './engine.js';
-import { exportTfjs, mlpFromState, mlpState, type TfjsExport } from './io.js';
+import { exportTfjs, importTfjs, mlpFromState, mlpState, type TfjsExport, type TfjsImport } from './io.js';
 import type { MLP } from './mlp.js';
 
 /**
@@ -50,6 +50,17 @@ export class MlpPolicy implements Policy {
   exportTfjs(name = 'orl_policy'): TfjsExport {
     if (this.maxAction !== 1) throw new OrlError('UNSUPPORTED', 'TF.js export supports maxAction = 1 (the locomotion tasks)');
     return exportTfjs(this.actor, { normalizer: this.normalizer, name });
+  }
+
+  /**
+   * A policy from a TensorFlow.js LayersModel of Dense layers (e.g. one `exportTfjs` wrote, with the normalizer folded
+   * in, or a Keras actor converted by tensorflowjs): it takes raw observations; actions are scaled by `maxAction` and
+   * clipped to ±maxAction as every policy's are.
+   */
+  static fromTfjs(engine: Engine, model: TfjsImport, options: { maxAction?: number; task?: string } = {}): MlpPolicy {
+    const actor = importTfjs(engine, model);
+    const identity = new StateNormalizer(new Float32Array(actor.inDim), new Float32Array(actor.inDim).fill(1), 0);
+    return new MlpPolicy(actor, identity, options.maxAction ?? 1, options.task);
   }
 
   /** Raises a typed error unless this policy fits `task` with these spaces (a walker2d policy must not run on halfcheetah). */

@@ -25,9 +25,15 @@ const sim = new Worker(new URL('./sim.worker.ts', import.meta.url), { type: 'mod
 const episode = $('episode');
 $('run').addEventListener('click', async () => {
   episode.textContent = 'running…';
-  const file = $<HTMLInputElement>('policyFile').files?.[0];
+  const files = Array.from($<HTMLInputElement>('policyFile').files ?? []);
   const req: SimRequest = { task: task.value as SimRequest['task'], seed: Number($<HTMLInputElement>('seed').value) || 0 };
-  if (file) req.policyOrl = new Uint8Array(await file.arrayBuffer());
+  const modelJson = files.find((f) => f.name.endsWith('.json'));
+  if (modelJson) {
+    // A TF.js LayersModel: model.json plus the weight files its manifest names, chosen together.
+    const weights: Record<string, Uint8Array> = {};
+    for (const f of files) if (f !== modelJson) weights[f.name] = new Uint8Array(await f.arrayBuffer());
+    req.policyTfjs = { modelJson: await modelJson.text(), weights };
+  } else if (files[0]) req.policyOrl = new Uint8Array(await files[0].arrayBuffer());
   else req.policyJson = await (await fetch(policyUrls.get(policySelect.value)!)).json();
   sim.postMessage(req);
 });
@@ -68,6 +74,7 @@ $('train').addEventListener('click', async () => {
   };
   training.textContent = 'training…';
   trainer.postMessage({
+    name: file.name,
     bytes: new Uint8Array(await file.arrayBuffer()),
     mapping,
     steps: Number(field('steps')) || 1000,
@@ -78,6 +85,11 @@ trainer.onmessage = (e: MessageEvent<TrainReply>) => {
   const r = e.data;
   if (r.kind === 'error') {
     training.textContent = `error: ${r.error}`;
+    return;
+  }
+  if (r.kind === 'loaded') {
+    training.textContent = `${r.rows} rows (${r.format}) · engine: ${r.engine}`;
+    training.dataset.loaded = training.textContent;
     return;
   }
   if (r.kind === 'imputed') {

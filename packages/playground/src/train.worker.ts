@@ -1,20 +1,24 @@
 /// <reference lib="webworker" />
-// TD3+BC on a dropped table, in a worker: imports it through a column mapping, trains on the WebAssembly engine and
+// TD3+BC on a dropped file, in a worker: a table (CSV, Parquet, .npz) through a column mapping, or a D4RL / Minari
+// HDF5 file as it is; trains on the WebAssembly engine (two threads where the page is cross-origin isolated) and
 // reports the critic loss as it goes; at the end, one evaluation episode (when the task is known) and the policy bytes.
-import { UniformSampler, prepareOffline, toTransitions } from '@orl/core';
+import { type Dataset, UniformSampler, prepareOffline, toTransitions } from '@orl/core';
 import { importTable, type ColumnMapping } from '@orl/data-import';
 import { makeEvaluator } from '@orl/mujoco-env';
-import { createEngine } from '@orl/nn';
+import { createEngineAsync } from '@orl/nn';
 import { RewardModel } from '@orl/reward-model';
 import { TD3BC } from '@orl/td3bc';
 
 export interface TrainRequest {
+  /** The dropped file's name (its extension picks the reader). */
+  name: string;
   bytes: Uint8Array;
   mapping: ColumnMapping;
   steps: number;
   task?: string;
 }
 export type TrainReply =
+  | { kind: 'loaded'; rows: number; format: string; engine: string }
   | { kind: 'imputed'; rows: number }
   | { kind: 'progress'; step: number; loss: number }
   | { kind: 'done'; steps: number; losses: number[]; score: number | null; policy: Uint8Array }
@@ -22,8 +26,21 @@ export type TrainReply =
 
 self.onmessage = async (e: MessageEvent<TrainRequest>) => {
   try {
-    const { bytes, mapping, steps, task } = e.data;
-    const dataset = await importTable(bytes, { mapping, ...(task ? { metadata: { task } } : {}) });
+    const { name, bytes, mapping, steps, task } = e.data;
+    let dataset: Dataset;
+    let format: string;
+    if (/\.(hdf5|h5)$/i.test(name)) {
+      // Loaded on demand: the HDF5 library is 4 MB of WebAssembly, only needed for these files.
+      const { readHdf5Bytes } = await import('@orl/d4rl-loader/browser');
+      const read = await readHdf5Bytes(bytes, { name });
+      dataset = read.dataset;
+      format = read.format === 'd4rl' ? 'D4RL HDF5' : `Minari, ${read.episodes} episodes`;
+    } else {
+      dataset = await importTable(bytes, { mapping, ...(task ? { metadata: { task } } : {}) });
+      format = 'table';
+    }
+    const engine = await createEngineAsync({ backend: 'wasm', threads: 2, notice: false });
+    self.postMessage({ kind: 'loaded', rows: dataset.size, format, engine: engine.describe() } satisfies TrainReply);
     let transitions = toTransitions(dataset);
     // Partly labelled logs: the imputed-rewards method — a reward model fitted on the labelled rows fills the rest.
     if (transitions.rewardMask?.some((v) => v === 0)) {
@@ -33,7 +50,7 @@ self.onmessage = async (e: MessageEvent<TrainRequest>) => {
       self.postMessage({ kind: 'imputed', rows: transitions.size - transitions.labelledCount() } satisfies TrainReply);
     }
     const { data, normalizer } = prepareOffline(transitions);
-    const agent = new TD3BC(createEngine({ backend: 'wasm', notice: false }), data.obsDim, data.actDim, normalizer, { seed: 0 });
+    const agent = new TD3BC(engine, data.obsDim, data.actDim, normalizer, { seed: 0 });
     const sampler = new UniformSampler(data, 256, 1);
     const losses: number[] = [];
     let window = 0;

@@ -35,6 +35,11 @@ export interface OfflineTrainOptions {
   /** Your own metric sinks (a logger, a dashboard…), beside the files. */
   sinks?: MetricsSink[];
   signal?: AbortSignal;
+  /**
+   * A training metric beyond ±this, or NaN/Infinity, stops the run with a NON_FINITE error (default 1e15; Infinity:
+   * only non-finite values stop it, as in CORL, which has no such guard).
+   */
+  divergeAt?: number;
 }
 
 /** Samples uniform batches from `data` and runs `agent` through the core loop, evaluating its policy. */
@@ -66,6 +71,7 @@ export function trainOffline(args: {
     ...(o.metrics ? { metrics: o.metrics } : {}),
     ...(o.sinks ? { sinks: o.sinks } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.divergeAt !== undefined ? { divergeAt: o.divergeAt } : {}),
     runInfo: { ...args.runInfo, rows: o.rows ? o.rows.length : null, size: data.size },
   });
 }
