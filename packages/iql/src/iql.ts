@@ -7,8 +7,8 @@
  *   actor:   L_π = −mean exp(β·A)·log π(a|s), A = min Q'(s, a) − V(s), weights clipped at 100
  * Gaussian actor with tanh mean and a state-independent log std (CORL); actor lr cosine-decayed over the run.
  */
-import { Rng, type Agent, type Batch, type RngState, type StateDict, type StateNormalizer } from '@orl/core';
-import { Adam, MLP, MlpPolicy, ParamVector, concatRows, cosineLr, expectileLoss, gaussianLogProb, mlpState, mseLoss, polyak, type Engine } from '@orl/nn';
+import { Rng, type Agent, type Batch, type StateDict, type StateNormalizer } from '@orl/core';
+import { Adam, AgentState, MLP, MlpPolicy, ParamVector, concatRows, cosineLr, expectileLoss, gaussianLogProb, mseLoss, polyak, type Engine } from '@orl/nn';
 
 export interface IQLConfig {
   // Optimisation
@@ -82,7 +82,9 @@ export class IQL implements Agent {
   private readonly q1Opt: Adam;
   private readonly q2Opt: Adam;
   private readonly rng: Rng;
-  private totalIt = 0;
+  private readonly totalIt: { value: number };
+  /** Networks, log-std, optimizers, RNG and counter: what checkpoints save and `dispose` frees. */
+  private readonly state = new AgentState();
   private readonly s: Float32Array;
   private readonly s2: Float32Array;
   private readonly adv: Float32Array;
@@ -106,19 +108,21 @@ export class IQL implements Agent {
   ) {
     const c = (this.config = { ...IQL_DEFAULTS, ...config, hidden: [...(config.hidden ?? IQL_DEFAULTS.hidden)] });
     const init = new Rng(c.seed);
-    this.actor = new MLP(engine, { sizes: [obsDim, ...c.hidden, actDim], output: 'tanh', seed: init.fork() });
-    this.logStd = new ParamVector(engine, actDim, 0);
-    this.v = new MLP(engine, { sizes: [obsDim, ...c.hidden, 1], seed: init.fork() });
-    this.q1 = new MLP(engine, { sizes: [obsDim + actDim, ...c.hidden, 1], seed: init.fork() });
-    this.q2 = new MLP(engine, { sizes: [obsDim + actDim, ...c.hidden, 1], seed: init.fork() });
-    this.q1Target = this.q1.clone();
-    this.q2Target = this.q2.clone();
-    this.actorOpt = new Adam(this.actor, { lr: c.actorLr });
-    this.logStdOpt = new Adam(this.logStd, { lr: c.actorLr });
-    this.vOpt = new Adam(this.v, { lr: c.vLr });
-    this.q1Opt = new Adam(this.q1, { lr: c.qLr });
-    this.q2Opt = new Adam(this.q2, { lr: c.qLr });
-    this.rng = init.fork();
+    const st = this.state;
+    this.actor = st.net('actor', new MLP(engine, { sizes: [obsDim, ...c.hidden, actDim], output: 'tanh', seed: init.fork() }));
+    this.logStd = st.vector('logStd', new ParamVector(engine, actDim, 0));
+    this.v = st.net('v', new MLP(engine, { sizes: [obsDim, ...c.hidden, 1], seed: init.fork() }));
+    this.q1 = st.net('q1', new MLP(engine, { sizes: [obsDim + actDim, ...c.hidden, 1], seed: init.fork() }));
+    this.q2 = st.net('q2', new MLP(engine, { sizes: [obsDim + actDim, ...c.hidden, 1], seed: init.fork() }));
+    this.q1Target = st.net('q1Target', this.q1.clone());
+    this.q2Target = st.net('q2Target', this.q2.clone());
+    this.actorOpt = st.optimizer('actor', new Adam(this.actor, { lr: c.actorLr }));
+    this.logStdOpt = st.optimizer('logStd', new Adam(this.logStd, { lr: c.actorLr }));
+    this.vOpt = st.optimizer('v', new Adam(this.v, { lr: c.vLr }));
+    this.q1Opt = st.optimizer('q1', new Adam(this.q1, { lr: c.qLr }));
+    this.q2Opt = st.optimizer('q2', new Adam(this.q2, { lr: c.qLr }));
+    this.rng = st.rng('rng', init.fork());
+    this.totalIt = st.counter('totalIt');
     const B = c.batchSize;
     this.s = new Float32Array(B * obsDim);
     this.s2 = new Float32Array(B * obsDim);
@@ -130,15 +134,15 @@ export class IQL implements Agent {
     this.lp = new Float64Array(B);
     this.dMean = new Float32Array(B * actDim);
     this.dLogStd = new Float32Array(actDim);
-    this.dV = engine.alloc(B);
-    this.dQ = engine.alloc(B);
-    this.dMu = engine.alloc(B * actDim);
+    this.dV = st.workBuffer(engine, B);
+    this.dQ = st.workBuffer(engine, B);
+    this.dMu = st.workBuffer(engine, B * actDim);
   }
 
   update(batch: Batch): Record<string, number> {
     const { engine: e, config: c, obsDim, actDim } = this;
     const B = batch.size;
-    this.totalIt++;
+    this.totalIt.value++;
     this.normalizer.normalize(batch.observations, this.s);
     this.normalizer.normalize(batch.nextObservations, this.s2);
 
@@ -207,7 +211,7 @@ export class IQL implements Agent {
       const clamped = rawLogStd[j]! < c.logStdMin || rawLogStd[j]! > c.logStdMax;
       h[this.logStd.grads + j] = clamped ? 0 : -this.dLogStd[j]! / B;
     }
-    const lr = cosineLr(c.actorLr, this.totalIt - 1, c.maxSteps);
+    const lr = cosineLr(c.actorLr, this.totalIt.value - 1, c.maxSteps);
     this.actorOpt.lr = lr;
     this.logStdOpt.lr = lr;
     this.actorOpt.step();
@@ -224,52 +228,15 @@ export class IQL implements Agent {
   }
 
   stateDict(): StateDict {
-    return {
-      algo: 'iql',
-      config: this.config as unknown as StateDict,
-      totalIt: this.totalIt,
-      rng: this.rng.getState() as unknown as StateDict,
-      normalizer: this.normalizer.toJSON(),
-      logStd: this.logStd.get(),
-      nets: {
-        actor: mlpState(this.actor),
-        v: mlpState(this.v),
-        q1: mlpState(this.q1),
-        q2: mlpState(this.q2),
-        q1Target: mlpState(this.q1Target),
-        q2Target: mlpState(this.q2Target),
-      },
-      opts: {
-        actor: this.actorOpt.stateDict(),
-        logStd: this.logStdOpt.stateDict(),
-        v: this.vOpt.stateDict(),
-        q1: this.q1Opt.stateDict(),
-        q2: this.q2Opt.stateDict(),
-      },
-    };
+    return { algo: 'iql', config: this.config as unknown as StateDict, normalizer: this.normalizer.toJSON(), ...this.state.stateDict() };
   }
 
   loadStateDict(s: StateDict): void {
-    const nets = s.nets as Record<string, { params: Float32Array }>;
-    this.actor.setParams(nets.actor!.params);
-    this.v.setParams(nets.v!.params);
-    this.q1.setParams(nets.q1!.params);
-    this.q2.setParams(nets.q2!.params);
-    this.q1Target.setParams(nets.q1Target!.params);
-    this.q2Target.setParams(nets.q2Target!.params);
-    this.logStd.set(s.logStd as Float32Array);
-    const opts = s.opts as Record<string, Parameters<Adam['loadStateDict']>[0]>;
-    this.actorOpt.loadStateDict(opts.actor!);
-    this.logStdOpt.loadStateDict(opts.logStd!);
-    this.vOpt.loadStateDict(opts.v!);
-    this.q1Opt.loadStateDict(opts.q1!);
-    this.q2Opt.loadStateDict(opts.q2!);
-    this.rng.setState(s.rng as unknown as RngState);
-    this.totalIt = s.totalIt as number;
+    this.state.loadStateDict(s);
   }
 
   dispose(): void {
-    for (const n of [this.actor, this.v, this.q1, this.q2, this.q1Target, this.q2Target]) n.dispose();
+    this.state.dispose();
   }
 }
 

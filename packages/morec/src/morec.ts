@@ -9,7 +9,7 @@
  * of a model transition uses r − β·std_e(E_k[min Q′(s′_ek, a′)]) over next states s′_ek sampled from every elite e.
  */
 import { type Dataset, OrlError, Rng, type Agent, type Batch, type StateDict } from '@orl/core';
-import type { Engine, MlpPolicy } from '@orl/nn';
+import { AgentState, type Engine, type MlpPolicy } from '@orl/nn';
 import type { DynamicsEnsemble, DynamicsConfig } from './dynamics.js';
 import type { DynamicsReward, DynamicsRewardConfig } from './dynamics-reward.js';
 import { rollout, type RolloutConfig } from './rollout.js';
@@ -76,6 +76,33 @@ class ModelBuffer {
     this.next = new Float32Array(capacity * obsDim);
     this.done = new Float32Array(capacity);
   }
+  /** The filled rows and the write position (what a checkpoint needs to continue exactly). */
+  getState(): StateDict {
+    const S = this.obsDim,
+      A = this.actDim,
+      n = this.size;
+    return {
+      size: n,
+      ptr: this.ptr,
+      obs: this.obs.slice(0, n * S),
+      act: this.act.slice(0, n * A),
+      rew: this.rew.slice(0, n),
+      next: this.next.slice(0, n * S),
+      done: this.done.slice(0, n),
+    };
+  }
+  setState(s: StateDict): void {
+    const n = s.size as number;
+    if (!Number.isInteger(n) || n < 0 || n > this.capacity || (s.obs as Float32Array)?.length !== n * this.obsDim)
+      throw new OrlError('CHECKPOINT', `model buffer state does not fit this agent (capacity ${this.capacity})`);
+    this.obs.set(s.obs as Float32Array);
+    this.act.set(s.act as Float32Array);
+    this.rew.set(s.rew as Float32Array);
+    this.next.set(s.next as Float32Array);
+    this.done.set(s.done as Float32Array);
+    this.size = n;
+    this.ptr = s.ptr as number;
+  }
   add(o: Float32Array, a: Float32Array, r: Float32Array, n: Float32Array, d: Float32Array, count: number): void {
     for (let i = 0; i < count; i++) {
       const p = this.ptr;
@@ -96,8 +123,10 @@ export class MorecAgent implements Agent {
   private readonly buffer: ModelBuffer;
   private readonly rng: Rng;
   private readonly batch: Batch;
-  private steps = 0;
+  private readonly steps: { value: number };
   lastRollout: { meanLength: number; stoppedByReward: number; meanRewardD: number } | null = null;
+  /** SAC, the rollout RNG, the model buffer and counters: what checkpoints save (the models are trained before). */
+  private readonly state = new AgentState();
 
   constructor(
     readonly engine: Engine,
@@ -113,9 +142,17 @@ export class MorecAgent implements Agent {
     if (this.config.policyPenalty === 'mobile' && dynamics.eliteIdx.length < 2) throw new OrlError('INVALID_CONFIG', 'MOBILE needs at least 2 elites');
     const c = this.config;
     const { obsDim, actDim } = data;
+    const st = this.state;
     this.sac = new SAC(engine, obsDim, actDim, { seed: c.seed, ...c.sac });
-    this.rng = new Rng(c.seed + 7);
+    st.entry('sac', { get: () => this.sac.stateDict(), set: (v) => this.sac.loadStateDict(v as StateDict), dispose: () => this.sac.dispose() });
+    this.rng = st.rng('rng', new Rng(c.seed + 7));
+    this.steps = st.counter('steps');
     this.buffer = new ModelBuffer(Math.max(1, c.bufferRounds * c.rolloutBatch * (c.rollout.horizon ?? 100)), obsDim, actDim);
+    st.entry('buffer', { get: () => this.buffer.getState(), set: (v) => this.buffer.setState(v as StateDict) });
+    st.entry('lastRollout', {
+      get: () => (this.lastRollout ? { ...this.lastRollout } : null),
+      set: (v) => (this.lastRollout = v ? { ...(v as NonNullable<MorecAgent['lastRollout']>) } : null),
+    });
     const B = c.batchSize;
     this.batch = {
       size: B,
@@ -147,8 +184,8 @@ export class MorecAgent implements Agent {
 
   /** `real` is a batch of real transitions (its size sets the real share); the rest comes from the model buffer. */
   update(real: Batch): Record<string, number> {
-    if (this.steps % this.config.rolloutFreq === 0) this.refreshRollouts();
-    this.steps++;
+    if (this.steps.value % this.config.rolloutFreq === 0) this.refreshRollouts();
+    this.steps.value++;
     const b = this.batch,
       S = b.obsDim,
       A = b.actDim;
@@ -227,13 +264,16 @@ export class MorecAgent implements Agent {
 
   /** SAC state and step count (the model buffer is regenerated after a resume, so resumes are not bit-exact). */
   stateDict(): StateDict {
-    return { algo: 'morec', steps: this.steps, sac: this.sac.stateDict() };
+    return { algo: 'morec', ...this.state.stateDict() };
   }
 
   loadStateDict(s: StateDict): void {
-    if (s.algo !== 'morec') throw new OrlError('CHECKPOINT', 'not a MOREC checkpoint');
-    this.sac.loadStateDict(s.sac as StateDict);
-    this.steps = (s.steps as number) - ((s.steps as number) % this.config.rolloutFreq);
+    this.state.loadStateDict(s);
+  }
+
+  /** Frees SAC's engine memory (the dynamics models belong to the caller). */
+  dispose(): void {
+    this.state.dispose();
   }
 }
 

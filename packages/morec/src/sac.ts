@@ -3,7 +3,7 @@
  * (log std bounded smoothly to [−5, 2]), automatic entropy temperature with target entropy −|A|.
  */
 import { Rng, StateNormalizer, type Batch, type StateDict } from '@orl/core';
-import { Adam, MLP, MlpPolicy, ParamVector, concatRows, mlpState, mseLoss, polyak, tanhGaussianBackward, tanhGaussianSample, type Engine } from '@orl/nn';
+import { Adam, AgentState, MLP, MlpPolicy, ParamVector, concatRows, mseLoss, polyak, tanhGaussianBackward, tanhGaussianSample, type Engine } from '@orl/nn';
 
 export interface SACConfig {
   /** Discount factor γ. */
@@ -59,6 +59,8 @@ export class SAC {
   private dOut = 0;
   private bufRows = 0;
   private meanHead: MLP | null = null;
+  /** Networks, temperature, optimizers and RNG: what checkpoints save and `dispose` frees. */
+  private readonly state = new AgentState();
 
   constructor(
     readonly engine: Engine,
@@ -68,17 +70,18 @@ export class SAC {
   ) {
     const c = (this.config = { ...SAC_DEFAULTS, ...config });
     const init = new Rng(c.seed);
-    this.actor = new MLP(engine, { sizes: [obsDim, ...c.hidden, 2 * actDim], seed: init.fork() });
-    this.q1 = new MLP(engine, { sizes: [obsDim + actDim, ...c.hidden, 1], seed: init.fork() });
-    this.q2 = new MLP(engine, { sizes: [obsDim + actDim, ...c.hidden, 1], seed: init.fork() });
-    this.q1t = this.q1.clone();
-    this.q2t = this.q2.clone();
-    this.logAlpha = new ParamVector(engine, 1, Math.log(c.initAlpha));
-    this.optA = new Adam(this.actor, { lr: c.actorLr });
-    this.opt1 = new Adam(this.q1, { lr: c.criticLr });
-    this.opt2 = new Adam(this.q2, { lr: c.criticLr });
-    this.optAlpha = new Adam(this.logAlpha, { lr: c.alphaLr });
-    this.rng = init.fork();
+    const st = this.state;
+    this.actor = st.net('actor', new MLP(engine, { sizes: [obsDim, ...c.hidden, 2 * actDim], seed: init.fork() }));
+    this.q1 = st.net('q1', new MLP(engine, { sizes: [obsDim + actDim, ...c.hidden, 1], seed: init.fork() }));
+    this.q2 = st.net('q2', new MLP(engine, { sizes: [obsDim + actDim, ...c.hidden, 1], seed: init.fork() }));
+    this.q1t = st.net('q1t', this.q1.clone());
+    this.q2t = st.net('q2t', this.q2.clone());
+    this.logAlpha = st.vector('logAlpha', new ParamVector(engine, 1, Math.log(c.initAlpha)));
+    this.optA = st.optimizer('actor', new Adam(this.actor, { lr: c.actorLr }));
+    this.opt1 = st.optimizer('q1', new Adam(this.q1, { lr: c.criticLr }));
+    this.opt2 = st.optimizer('q2', new Adam(this.q2, { lr: c.criticLr }));
+    this.optAlpha = st.optimizer('logAlpha', new Adam(this.logAlpha, { lr: c.alphaLr }));
+    this.rng = st.rng('rng', init.fork());
   }
 
   get alpha(): number {
@@ -243,27 +246,22 @@ export class SAC {
   }
 
   stateDict(): StateDict {
-    return {
-      actor: mlpState(this.actor),
-      q1: mlpState(this.q1),
-      q2: mlpState(this.q2),
-      q1t: mlpState(this.q1t),
-      q2t: mlpState(this.q2t),
-      logAlpha: this.logAlpha.get(),
-      rng: this.rng.getState() as never,
-    };
+    return this.state.stateDict();
   }
 
   loadStateDict(s: StateDict): void {
-    for (const [k, net] of [
-      ['actor', this.actor],
-      ['q1', this.q1],
-      ['q2', this.q2],
-      ['q1t', this.q1t],
-      ['q2t', this.q2t],
-    ] as const)
-      net.setParams((s[k] as { params: Float32Array }).params);
-    this.logAlpha.set(s.logAlpha as Float32Array);
-    this.rng.setState(s.rng as never);
+    this.state.loadStateDict(s);
+  }
+
+  /** Frees engine memory (networks, optimizers, work buffers); the agent must not be used afterwards. */
+  dispose(): void {
+    this.state.dispose();
+    if (this.bufRows) {
+      this.engine.free(this.dQ);
+      this.engine.free(this.dOut);
+      this.bufRows = 0;
+    }
+    this.meanHead?.dispose();
+    this.meanHead = null;
   }
 }

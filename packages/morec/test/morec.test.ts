@@ -1,34 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { Dataset, Rng } from '@orl/core';
+import { Rng } from '@orl/core';
 import { MlpPolicy, createEngine } from '@orl/nn';
 import { DynamicsEnsemble, DynamicsReward, MorecAgent, SAC, auc, gaussianNll, rollout, terminationFn } from '../src/index.js';
 import { imputeRewards } from '../src/node.js';
+import { system } from './helpers.js';
 
 /** A known 3-d linear system: s' = s + 0.1·(M s + a), r = a₀ − 0.5 s₁ (every step; no terminals). */
-function system(n: number, seed: number, labelled = 1, noise = 0.002) {
-  const rng = new Rng(seed);
-  const S = 3,
-    A = 2;
-  const obs = rng.fillUniform(new Float32Array(n * S), -1, 1) as Float32Array;
-  const act = rng.fillUniform(new Float32Array(n * A), -1, 1) as Float32Array;
-  const next = new Float32Array(n * S),
-    rew = new Float32Array(n),
-    mask = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const [x, y, z] = [obs[i * 3]!, obs[i * 3 + 1]!, obs[i * 3 + 2]!];
-    const [u, v] = [act[i * 2]!, act[i * 2 + 1]!];
-    next[i * 3] = x + 0.1 * (0.5 * y + u) + noise * rng.normal();
-    next[i * 3 + 1] = y + 0.1 * (-0.5 * x + v) + noise * rng.normal();
-    next[i * 3 + 2] = z + 0.1 * (x * y) + noise * rng.normal();
-    mask[i] = rng.float() < labelled ? 1 : 0;
-    rew[i] = mask[i] ? u - 0.5 * y : NaN;
-  }
-  return new Dataset(
-    { observations: obs, actions: act, rewards: rew, terminals: new Uint8Array(n), timeouts: new Uint8Array(n), nextObservations: next, rewardMask: mask },
-    { obsDim: S, actDim: A },
-  );
-}
-
 describe('Gaussian NLL', () => {
   it('gradient matches finite differences', () => {
     const rng = new Rng(1);

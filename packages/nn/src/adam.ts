@@ -66,7 +66,15 @@ export class Adam {
     return { t: this.t, lr: this.lr, m: e.read(this.m, this.block.size), v: e.read(this.v, this.block.size) };
   }
 
+  /** Frees the moments; the optimizer must not be used afterwards. */
+  dispose(): void {
+    this.block.engine.free(this.m);
+    this.block.engine.free(this.v);
+  }
+
   loadStateDict(s: { t: number; lr: number; m: Float32Array; v: Float32Array }): void {
+    if (!s || !(s.m instanceof Float32Array) || !(s.v instanceof Float32Array) || typeof s.t !== 'number')
+      throw new OrlError('CHECKPOINT', 'not an Adam state (t, lr, m, v)');
     if (s.m.length !== this.block.size || s.v.length !== this.block.size) throw new OrlError('SHAPE_MISMATCH', 'Adam state does not match the parameter block');
     this.t = s.t;
     this.lr = s.lr;

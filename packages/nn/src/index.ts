@@ -17,3 +17,4 @@ export { Adam, polyak, cosineLr, type AdamConfig } from './adam.js';
 export { mseLoss, expectileLoss, gaussianLogProb, tanhGaussianSample, tanhGaussianBackward } from './losses.js';
 export { mlpState, mlpFromState, encodeMLP, decodeMLP, exportTfjs, importTfjs, type TfjsExport, type TfjsImport } from './io.js';
 export { MlpPolicy, concatRows } from './policy.js';
+export { AgentState, type StateEntry } from './agent-state.js';

@@ -282,4 +282,9 @@ export class ParamVector implements ParamBlock {
   zeroGrad(): void {
     this.engine.heap().fill(0, this.grads, this.grads + this.size);
   }
+  /** Frees its memory; it must not be used afterwards. */
+  dispose(): void {
+    this.engine.free(this.params);
+    this.engine.free(this.grads);
+  }
 }

@@ -6,8 +6,8 @@
  *   critic:  y = r + γ(1 − d)·min_i Q'_i(s', clip(π'(s') + clip(σε, −c, c), −1, 1));  L = Σ_i mean (Q_i(s, a) − y)²
  *   actor:   λ = α / mean|Q_1(s, π(s))|  (detached);   L = −λ·mean Q_1(s, π(s)) + mean (π(s) − a)²
  */
-import { Rng, type Agent, type Batch, type StateDict, type StateNormalizer, type RngState } from '@orl/core';
-import { Adam, MLP, MlpPolicy, concatRows, mlpState, mseLoss, polyak, type Engine } from '@orl/nn';
+import { Rng, type Agent, type Batch, type StateDict, type StateNormalizer } from '@orl/core';
+import { Adam, AgentState, MLP, MlpPolicy, concatRows, mseLoss, polyak, type Engine } from '@orl/nn';
 
 export interface TD3BCConfig {
   // Optimisation
@@ -68,7 +68,9 @@ export class TD3BC implements Agent {
   private readonly q1Opt: Adam;
   private readonly q2Opt: Adam;
   private readonly rng: Rng;
-  private totalIt = 0;
+  private readonly totalIt: { value: number };
+  /** Networks, optimizers, RNG and counter: what checkpoints save and `dispose` frees. */
+  private readonly state = new AgentState();
   // Work buffers (engine offsets and JS arrays), allocated once.
   private readonly s: Float32Array;
   private readonly s2: Float32Array;
@@ -87,30 +89,32 @@ export class TD3BC implements Agent {
   ) {
     const c = (this.config = { ...TD3BC_DEFAULTS, ...config, hidden: [...(config.hidden ?? TD3BC_DEFAULTS.hidden)] });
     const init = new Rng(c.seed);
-    this.actor = new MLP(engine, { sizes: [obsDim, ...c.hidden, actDim], output: 'tanh', seed: init.fork() });
-    this.q1 = new MLP(engine, { sizes: [obsDim + actDim, ...c.hidden, 1], seed: init.fork() });
-    this.q2 = new MLP(engine, { sizes: [obsDim + actDim, ...c.hidden, 1], seed: init.fork() });
-    this.actorTarget = this.actor.clone();
-    this.q1Target = this.q1.clone();
-    this.q2Target = this.q2.clone();
-    this.actorOpt = new Adam(this.actor, { lr: c.actorLr });
-    this.q1Opt = new Adam(this.q1, { lr: c.criticLr });
-    this.q2Opt = new Adam(this.q2, { lr: c.criticLr });
-    this.rng = init.fork();
+    const st = this.state;
+    this.actor = st.net('actor', new MLP(engine, { sizes: [obsDim, ...c.hidden, actDim], output: 'tanh', seed: init.fork() }));
+    this.q1 = st.net('q1', new MLP(engine, { sizes: [obsDim + actDim, ...c.hidden, 1], seed: init.fork() }));
+    this.q2 = st.net('q2', new MLP(engine, { sizes: [obsDim + actDim, ...c.hidden, 1], seed: init.fork() }));
+    this.actorTarget = st.net('actorTarget', this.actor.clone());
+    this.q1Target = st.net('q1Target', this.q1.clone());
+    this.q2Target = st.net('q2Target', this.q2.clone());
+    this.actorOpt = st.optimizer('actor', new Adam(this.actor, { lr: c.actorLr }));
+    this.q1Opt = st.optimizer('q1', new Adam(this.q1, { lr: c.criticLr }));
+    this.q2Opt = st.optimizer('q2', new Adam(this.q2, { lr: c.criticLr }));
+    this.rng = st.rng('rng', init.fork());
+    this.totalIt = st.counter('totalIt');
     const B = c.batchSize;
     this.s = new Float32Array(B * obsDim);
     this.s2 = new Float32Array(B * obsDim);
     this.y = new Float32Array(B);
     this.g = new Float32Array(B);
     this.gPi = new Float32Array(B * actDim);
-    this.dQ = engine.alloc(B);
-    this.dPi = engine.alloc(B * actDim);
+    this.dQ = st.workBuffer(engine, B);
+    this.dPi = st.workBuffer(engine, B * actDim);
   }
 
   update(batch: Batch): Record<string, number> {
     const { engine: e, config: c, obsDim, actDim } = this;
     const B = batch.size;
-    this.totalIt++;
+    this.totalIt.value++;
     this.normalizer.normalize(batch.observations, this.s);
     this.normalizer.normalize(batch.nextObservations, this.s2);
 
@@ -149,7 +153,7 @@ export class TD3BC implements Agent {
     const metrics: Record<string, number> = { 'loss/critic': criticLoss, 'q/mean': qMean };
 
     // Delayed actor update: L = −λ·mean Q1(s, π(s)) + mean (π(s) − a)², λ = α / mean|Q1| (detached).
-    if (this.totalIt % c.policyFreq === 0) {
+    if (this.totalIt.value % c.policyFreq === 0) {
       e.write(this.actor.inputOffset(B), this.s);
       const pi = this.actor.forward(B);
       const piIn = this.q1.inputOffset(B);
@@ -188,42 +192,15 @@ export class TD3BC implements Agent {
   }
 
   stateDict(): StateDict {
-    return {
-      algo: 'td3bc',
-      config: this.config as unknown as StateDict,
-      totalIt: this.totalIt,
-      rng: this.rng.getState() as unknown as StateDict,
-      normalizer: this.normalizer.toJSON(),
-      nets: {
-        actor: mlpState(this.actor),
-        actorTarget: mlpState(this.actorTarget),
-        q1: mlpState(this.q1),
-        q2: mlpState(this.q2),
-        q1Target: mlpState(this.q1Target),
-        q2Target: mlpState(this.q2Target),
-      },
-      opts: { actor: this.actorOpt.stateDict(), q1: this.q1Opt.stateDict(), q2: this.q2Opt.stateDict() },
-    };
+    return { algo: 'td3bc', config: this.config as unknown as StateDict, normalizer: this.normalizer.toJSON(), ...this.state.stateDict() };
   }
 
   loadStateDict(s: StateDict): void {
-    const nets = s.nets as Record<string, { params: Float32Array }>;
-    this.actor.setParams(nets.actor!.params);
-    this.actorTarget.setParams(nets.actorTarget!.params);
-    this.q1.setParams(nets.q1!.params);
-    this.q2.setParams(nets.q2!.params);
-    this.q1Target.setParams(nets.q1Target!.params);
-    this.q2Target.setParams(nets.q2Target!.params);
-    const opts = s.opts as Record<string, Parameters<Adam['loadStateDict']>[0]>;
-    this.actorOpt.loadStateDict(opts.actor!);
-    this.q1Opt.loadStateDict(opts.q1!);
-    this.q2Opt.loadStateDict(opts.q2!);
-    this.rng.setState(s.rng as unknown as RngState);
-    this.totalIt = s.totalIt as number;
+    this.state.loadStateDict(s);
   }
 
   /** Frees engine memory. */
   dispose(): void {
-    for (const n of [this.actor, this.actorTarget, this.q1, this.q2, this.q1Target, this.q2Target]) n.dispose();
+    this.state.dispose();
   }
 }
