@@ -22,6 +22,7 @@ export interface ConfigFieldSpec {
 /** The configs that become flags: package folder, interface, exported constant name. */
 export const TARGETS = [
   { pkg: 'td3bc', iface: 'TD3BCConfig', constant: 'TD3BC_CONFIG_FIELDS' },
+  { pkg: 'bc', iface: 'BCConfig', constant: 'BC_CONFIG_FIELDS' },
   { pkg: 'iql', iface: 'IQLConfig', constant: 'IQL_CONFIG_FIELDS' },
   { pkg: 'reward-model', iface: 'RewardModelConfig', constant: 'REWARD_MODEL_CONFIG_FIELDS' },
   { pkg: 'morec', iface: 'MorecConfig', constant: 'MOREC_CONFIG_FIELDS' },

@@ -5,7 +5,7 @@ import { OrlError, mean } from '@orl/core';
 import { readResultFiles } from './grid/engine.js';
 import { safeName } from './grid/cells.js';
 import type { GridRunRecord } from './grid/run.js';
-import { CONDITION_LABELS, CONDITIONS } from './pipeline.js';
+import { CONDITION_LABELS, CONDITIONS, algoLabel } from './pipeline.js';
 import { learningCurveSpec, renderChart } from './plots.js';
 import { aggregateIqm, bootstrapCI, paperMarkdown, paperRows } from './paper-table.js';
 import { escapeHtml, mdTableToHtml } from './html.js';
@@ -101,7 +101,7 @@ export async function renderPaperReport(resultsDir: string, outDir = resultsDir)
       byRow.set(`${r.cell.dataset}|${r.cell.algo}`, [...(byRow.get(`${r.cell.dataset}|${r.cell.algo}`) ?? []), r]);
   for (const [k, recs] of [...byRow.entries()].sort()) {
     const [dataset, algo] = k.split('|') as [string, string];
-    const title = `${dataset} · ${algo === 'td3bc' ? 'TD3+BC' : 'IQL'}`;
+    const title = `${dataset} · ${algoLabel(algo)}`;
     const f = await renderChart(
       learningCurveSpec(
         title,

@@ -1,21 +1,22 @@
 import { Rng, mean } from '@orl/core';
-import { CONDITIONS, CONDITION_LABELS, type Algo, type Condition } from './pipeline.js';
+import { CONDITIONS, CONDITION_LABELS, algoLabel, type Algo, type Condition } from './pipeline.js';
 import type { GridRunRecord } from './grid/run.js';
 
 /**
- * Published references for the paper table. CORL (D4RL v2, final normalized score, ~4 seeds, 1M steps, all rewards);
+ * Published references for the paper table. CORL (D4RL v2, final normalized score, ~4 seeds, 1M steps, all rewards;
+ * BC from the same CORL table, its any_percent_bc at 100%);
  * Romeo & Bagdanov 2024: averages over the same 9 datasets × {TD3+BC, IQL}, 5 seeds, 1M steps.
  */
 export const CORL_SCORES: Record<string, Record<Algo, number>> = {
-  'halfcheetah-medium': { td3bc: 48.1, iql: 48.3 },
-  'hopper-medium': { td3bc: 60.4, iql: 67.5 },
-  'walker2d-medium': { td3bc: 82.7, iql: 80.9 },
-  'halfcheetah-medium-replay': { td3bc: 44.8, iql: 44.5 },
-  'hopper-medium-replay': { td3bc: 64.4, iql: 97.4 },
-  'walker2d-medium-replay': { td3bc: 85.6, iql: 82.2 },
-  'halfcheetah-medium-expert': { td3bc: 90.8, iql: 94.7 },
-  'hopper-medium-expert': { td3bc: 101.2, iql: 107.4 },
-  'walker2d-medium-expert': { td3bc: 110.0, iql: 111.7 },
+  'halfcheetah-medium': { td3bc: 48.1, iql: 48.3, bc: 42.4 },
+  'hopper-medium': { td3bc: 60.4, iql: 67.5, bc: 53.5 },
+  'walker2d-medium': { td3bc: 82.7, iql: 80.9, bc: 63.2 },
+  'halfcheetah-medium-replay': { td3bc: 44.8, iql: 44.5, bc: 35.7 },
+  'hopper-medium-replay': { td3bc: 64.4, iql: 97.4, bc: 29.8 },
+  'walker2d-medium-replay': { td3bc: 85.6, iql: 82.2, bc: 21.8 },
+  'halfcheetah-medium-expert': { td3bc: 90.8, iql: 94.7, bc: 56.0 },
+  'hopper-medium-expert': { td3bc: 101.2, iql: 107.4, bc: 52.3 },
+  'walker2d-medium-expert': { td3bc: 110.0, iql: 111.7, bc: 99.0 },
 };
 export const PAPER_AVERAGES = { imputed: 68.51, labelled: 9.19 } as const;
 
@@ -118,7 +119,7 @@ export function paperMarkdown(rows: readonly TableRow[]): string {
   for (const r of rows) {
     const n = Math.max(...CONDITIONS.map((c) => r.conditions[c]?.scores.length ?? 0));
     lines.push(
-      `| ${r.dataset} | ${r.algo === 'td3bc' ? 'TD3+BC' : 'IQL'} | ${fmt(r.conditions.all)} | ${fmt(r.conditions.labelled)} | ${fmt(r.conditions.imputed)} | ${n} | ${r.corl?.toFixed(1) ?? '—'} |`,
+      `| ${r.dataset} | ${algoLabel(r.algo)} | ${fmt(r.conditions.all)} | ${fmt(r.conditions.labelled)} | ${fmt(r.conditions.imputed)} | ${n} | ${r.corl?.toFixed(1) ?? '—'} |`,
     );
   }
   // Averages over the rows that have all three conditions (so every average covers the same datasets).

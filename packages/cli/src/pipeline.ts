@@ -11,13 +11,20 @@ import type { TD3BCConfig } from '@orl/td3bc';
 import { trainTD3BC } from '@orl/td3bc/node';
 import { iqlRewardScale, type IQLConfig } from '@orl/iql';
 import { trainIQL } from '@orl/iql/node';
+import type { BCConfig } from '@orl/bc';
+import { trainBC } from '@orl/bc/node';
 import type { BackendChoice, MlpPolicy } from '@orl/nn';
 import { ensureDir, writeFileAtomic } from '@orl/core/node';
 
 export const CONDITIONS = ['all', 'labelled', 'imputed'] as const;
 export type Condition = (typeof CONDITIONS)[number];
 export const CONDITION_LABELS: Record<Condition, string> = { all: 'all true rewards', labelled: 'labelled only', imputed: 'labelled + imputed' };
-export type Algo = 'td3bc' | 'iql';
+export type Algo = 'td3bc' | 'iql' | 'bc';
+
+/** How tables and plots name an algorithm. */
+export function algoLabel(algo: string): string {
+  return algo === 'td3bc' ? 'TD3+BC' : algo === 'iql' ? 'IQL' : algo === 'bc' ? 'BC' : algo;
+}
 
 export interface CellSpec {
   algo: Algo;
@@ -28,7 +35,7 @@ export interface CellSpec {
   evalEvery: number;
   evalEpisodes: number;
   rewardModel?: Partial<RewardModelConfig>;
-  algoConfig?: Partial<TD3BCConfig> | Partial<IQLConfig>;
+  algoConfig?: Partial<TD3BCConfig> | Partial<IQLConfig> | Partial<BCConfig>;
   backend?: BackendChoice;
   /** How training reports progress (not part of the run's identity). */
   progress?: ProgressMode;
@@ -261,13 +268,15 @@ export async function runCell(
     divergeAt: Number.POSITIVE_INFINITY,
   };
   const algoConfig = { seed: spec.seed, ...spec.algoConfig };
-  let trained: Awaited<ReturnType<typeof trainTD3BC>> | Awaited<ReturnType<typeof trainIQL>> | undefined;
+  let trained: Awaited<ReturnType<typeof trainTD3BC>> | Awaited<ReturnType<typeof trainIQL>> | Awaited<ReturnType<typeof trainBC>> | undefined;
   let diverged: CellResult['diverged'];
   try {
     trained =
       spec.algo === 'td3bc'
         ? await trainTD3BC(data, algoConfig as Partial<TD3BCConfig>, common)
-        : await trainIQL(data, { ...(algoConfig as Partial<IQLConfig>), rewardScale: rewardScale ?? 1 }, { ...common, normalizeReward: 'none' });
+        : spec.algo === 'bc'
+          ? await trainBC(data, algoConfig as Partial<BCConfig>, common)
+          : await trainIQL(data, { ...(algoConfig as Partial<IQLConfig>), rewardScale: rewardScale ?? 1 }, { ...common, normalizeReward: 'none' });
   } catch (e) {
     if (!(e instanceof OrlError) || e.code !== 'NON_FINITE' || typeof e.details.step !== 'number') throw e;
     diverged = { step: e.details.step, metric: String(e.details.metric), value: String(e.details.value) };
@@ -327,7 +336,7 @@ export function markdownTable(rows: PipelineSummary[]): string {
   const cell = (x: { mean: number; std: number }) => (Number.isFinite(x.mean) ? `${x.mean.toFixed(1)} ± ${x.std.toFixed(1)}` : '—');
   for (const r of rows) {
     lines.push(
-      `| ${r.dataset} | ${r.algo === 'td3bc' ? 'TD3+BC' : 'IQL'} | ${cell(r.conditions.all)} | ${cell(r.conditions.labelled)} | ${cell(r.conditions.imputed)} | ${r.steps.toLocaleString('en-US')} × ${r.seeds.length} |`,
+      `| ${r.dataset} | ${algoLabel(r.algo)} | ${cell(r.conditions.all)} | ${cell(r.conditions.labelled)} | ${cell(r.conditions.imputed)} | ${r.steps.toLocaleString('en-US')} × ${r.seeds.length} |`,
     );
   }
   if (rows.length > 1) {

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { writeFileAtomic } from '@orl/core/node';
 import { join, relative, sep } from 'node:path';
 import { OrlError } from '@orl/core';
-import { markdownTable, summarize, type CellResult, type PipelineSummary } from './pipeline.js';
+import { algoLabel, markdownTable, summarize, type CellResult, type PipelineSummary } from './pipeline.js';
 import { learningCurveSpec, renderChart } from './plots.js';
 import { safeName } from './grid/cells.js';
 import { escapeHtml, mdTableToHtml } from './html.js';
@@ -43,7 +43,7 @@ export async function renderReport(dir: string, outDir = dir): Promise<{ markdow
   for (const [k, cells] of [...groups.entries()].sort()) {
     const [dataset, algo] = k.split('|') as [string, 'td3bc' | 'iql'];
     summaries.push(summarize(dataset, algo, 0.01, Math.max(...cells.map((c) => c.steps)), cells));
-    const title = `${dataset} · ${algo === 'td3bc' ? 'TD3+BC' : 'IQL'}`;
+    const title = `${dataset} · ${algoLabel(algo)}`;
     const files = await renderChart(learningCurveSpec(title, cells), join(outDir, `curve-${safeName(dataset)}-${algo}`));
     figures.push({ title, ...files });
   }

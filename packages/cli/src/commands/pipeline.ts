@@ -2,7 +2,7 @@ import { writeFileAtomic } from '@orl/core/node';
 import { join } from 'node:path';
 import type { BackendChoice } from '@orl/nn';
 import { loadDataset } from '../data.js';
-import { CONDITIONS, cellSpecOf, finishedCell, markdownTable, runCell, summarize, type Algo, type CellResult } from '../pipeline.js';
+import { CONDITIONS, algoLabel, cellSpecOf, finishedCell, markdownTable, runCell, summarize, type Algo, type CellResult } from '../pipeline.js';
 import { learningCurveSpec, renderChart } from '../plots.js';
 import { safeName } from '../grid/cells.js';
 import { spawn } from 'node:child_process';
@@ -125,10 +125,7 @@ export async function pipelineCmd(o: PipelineCmdOptions): Promise<void> {
   writeFileAtomic(join(o.out, 'results.json'), JSON.stringify(summary, null, 2));
   const table = markdownTable([summary]);
   writeFileAtomic(join(o.out, 'table.md'), table);
-  const plot = await renderChart(
-    learningCurveSpec(`${name} · ${o.algo === 'td3bc' ? 'TD3+BC' : 'IQL'} · ${o.labelFraction * 100}% labels`, cells),
-    join(o.out, 'learning-curves'),
-  );
+  const plot = await renderChart(learningCurveSpec(`${name} · ${algoLabel(o.algo)} · ${o.labelFraction * 100}% labels`, cells), join(o.out, 'learning-curves'));
   if (o.json) {
     console.log(
       JSON.stringify({
