@@ -10,6 +10,7 @@ import { FQE_CONFIG_FIELDS, FQE_DEFAULTS } from '@orl/ope';
 import { REWARD_MODEL_CONFIG_FIELDS, REWARD_MODEL_DEFAULTS } from '@orl/reward-model';
 import { TD3BC_CONFIG_FIELDS, TD3BC_DEFAULTS } from '@orl/td3bc';
 import { BC_CONFIG_FIELDS, BC_DEFAULTS } from '@orl/bc';
+import { AWAC_CONFIG_FIELDS, AWAC_DEFAULTS } from '@orl/awac';
 
 export interface ConfigGroup {
   /** Which config the fields fill: an algorithm, or 'rm' (the reward model of the imputed condition). */
@@ -29,6 +30,7 @@ export const CONFIG_GROUPS: readonly ConfigGroup[] = [
   { owner: 'td3bc', fields: TD3BC_CONFIG_FIELDS, defaults: TD3BC_DEFAULTS as never, skip: RUN_FLAGS },
   { owner: 'iql', fields: IQL_CONFIG_FIELDS, defaults: IQL_DEFAULTS as never, skip: [...RUN_FLAGS, 'rewardScale'] },
   { owner: 'bc', fields: BC_CONFIG_FIELDS, defaults: BC_DEFAULTS as never, skip: RUN_FLAGS },
+  { owner: 'awac', fields: AWAC_CONFIG_FIELDS, defaults: AWAC_DEFAULTS as never, skip: RUN_FLAGS },
   {
     owner: 'morec',
     fields: MOREC_CONFIG_FIELDS,

@@ -13,17 +13,19 @@ import { iqlRewardScale, type IQLConfig } from '@orl/iql';
 import { trainIQL } from '@orl/iql/node';
 import type { BCConfig } from '@orl/bc';
 import { trainBC } from '@orl/bc/node';
+import type { AWACConfig } from '@orl/awac';
+import { trainAWAC } from '@orl/awac/node';
 import type { BackendChoice, MlpPolicy } from '@orl/nn';
 import { ensureDir, writeFileAtomic } from '@orl/core/node';
 
 export const CONDITIONS = ['all', 'labelled', 'imputed'] as const;
 export type Condition = (typeof CONDITIONS)[number];
 export const CONDITION_LABELS: Record<Condition, string> = { all: 'all true rewards', labelled: 'labelled only', imputed: 'labelled + imputed' };
-export type Algo = 'td3bc' | 'iql' | 'bc';
+export type Algo = 'td3bc' | 'iql' | 'bc' | 'awac';
 
 /** How tables and plots name an algorithm. */
 export function algoLabel(algo: string): string {
-  return algo === 'td3bc' ? 'TD3+BC' : algo === 'iql' ? 'IQL' : algo === 'bc' ? 'BC' : algo;
+  return algo === 'td3bc' ? 'TD3+BC' : algo === 'iql' ? 'IQL' : algo === 'bc' ? 'BC' : algo === 'awac' ? 'AWAC' : algo;
 }
 
 export interface CellSpec {
@@ -35,7 +37,7 @@ export interface CellSpec {
   evalEvery: number;
   evalEpisodes: number;
   rewardModel?: Partial<RewardModelConfig>;
-  algoConfig?: Partial<TD3BCConfig> | Partial<IQLConfig> | Partial<BCConfig>;
+  algoConfig?: Partial<TD3BCConfig> | Partial<IQLConfig> | Partial<BCConfig> | Partial<AWACConfig>;
   backend?: BackendChoice;
   /** How training reports progress (not part of the run's identity). */
   progress?: ProgressMode;
@@ -268,7 +270,12 @@ export async function runCell(
     divergeAt: Number.POSITIVE_INFINITY,
   };
   const algoConfig = { seed: spec.seed, ...spec.algoConfig };
-  let trained: Awaited<ReturnType<typeof trainTD3BC>> | Awaited<ReturnType<typeof trainIQL>> | Awaited<ReturnType<typeof trainBC>> | undefined;
+  let trained:
+    | Awaited<ReturnType<typeof trainTD3BC>>
+    | Awaited<ReturnType<typeof trainIQL>>
+    | Awaited<ReturnType<typeof trainBC>>
+    | Awaited<ReturnType<typeof trainAWAC>>
+    | undefined;
   let diverged: CellResult['diverged'];
   try {
     trained =
@@ -276,7 +283,9 @@ export async function runCell(
         ? await trainTD3BC(data, algoConfig as Partial<TD3BCConfig>, common)
         : spec.algo === 'bc'
           ? await trainBC(data, algoConfig as Partial<BCConfig>, common)
-          : await trainIQL(data, { ...(algoConfig as Partial<IQLConfig>), rewardScale: rewardScale ?? 1 }, { ...common, normalizeReward: 'none' });
+          : spec.algo === 'awac'
+            ? await trainAWAC(data, algoConfig as Partial<AWACConfig>, common)
+            : await trainIQL(data, { ...(algoConfig as Partial<IQLConfig>), rewardScale: rewardScale ?? 1 }, { ...common, normalizeReward: 'none' });
   } catch (e) {
     if (!(e instanceof OrlError) || e.code !== 'NON_FINITE' || typeof e.details.step !== 'number') throw e;
     diverged = { step: e.details.step, metric: String(e.details.metric), value: String(e.details.value) };

@@ -54,13 +54,13 @@ export function progressMode(o: { quiet?: boolean; json?: boolean }): ProgressMo
 }
 
 export async function trainCmd(algo: string, o: TrainCmdOptions): Promise<void> {
-  if (!['td3bc', 'iql', 'bc', 'morec', 'mopo'].includes(algo))
-    throw new OrlError('INVALID_ARGUMENT', `unknown algorithm '${algo}' (td3bc, iql, bc, morec or mopo)`);
+  if (!['td3bc', 'iql', 'bc', 'awac', 'morec', 'mopo'].includes(algo))
+    throw new OrlError('INVALID_ARGUMENT', `unknown algorithm '${algo}' (td3bc, iql, bc, awac, morec or mopo)`);
   const owner = algo === 'mopo' ? 'morec' : algo;
   const algoConfig = configFromFlags(
     o,
     owner,
-    ['td3bc', 'iql', 'bc', 'morec'].filter((a) => a !== owner),
+    ['td3bc', 'iql', 'bc', 'awac', 'morec'].filter((a) => a !== owner),
   );
   const rewardModel = configFromFlags(o, 'rm');
   if (Object.keys(rewardModel).length > 0 && (o.condition !== 'imputed' || owner === 'morec'))

@@ -57,7 +57,7 @@ export function validateCell(cell: GridCell): GridCell {
   const bad = (m: string) => new OrlError('INVALID_ARGUMENT', `grid cell ${cell.dataset}/${cell.algo}/${cell.condition}-s${cell.seed}: ${m}`);
   if (!cell.dataset) throw bad('empty dataset');
   if (!(cell.datasetScale > 0 && cell.datasetScale <= 1)) throw bad(`dataset scale must be in (0, 1], got ${cell.datasetScale}`);
-  if (cell.algo !== 'td3bc' && cell.algo !== 'iql' && cell.algo !== 'bc') throw bad(`unknown algorithm ${cell.algo}`);
+  if (!['td3bc', 'iql', 'bc', 'awac'].includes(cell.algo)) throw bad(`unknown algorithm ${cell.algo}`);
   if (!CONDITIONS.includes(cell.condition)) throw bad(`unknown condition ${cell.condition}`);
   if (!Number.isInteger(cell.seed) || cell.seed < 0) throw bad(`seed must be a non-negative integer, got ${cell.seed}`);
   if (!(cell.labelFraction > 0 && cell.labelFraction < 1)) throw bad(`label fraction must be in (0, 1), got ${cell.labelFraction}`);

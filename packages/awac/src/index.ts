@@ -1,0 +1,2 @@
+export { AWAC, AWAC_DEFAULTS, type AWACConfig } from './awac.js';
+export * from './config-fields.js';
