@@ -10,7 +10,19 @@
  * σ = exp(clamp(log σ, −20, 2)) is one learned vector (state-independent); the policy to evaluate is the mean μ(s).
  */
 import { Rng, type Agent, type Batch, type StateDict, type StateNormalizer } from '@orl/core';
-import { Adam, AgentState, MLP, MlpPolicy, ParamVector, concatRows, gaussianLogProb, mseLoss, polyak, type Engine } from '@orl/nn';
+import {
+  Adam,
+  AgentState,
+  MLP,
+  MlpPolicy,
+  ParamVector,
+  concatRows,
+  mseLoss,
+  polyak,
+  weightedGaussianActorBackward,
+  type Engine,
+  type GaussianActorWork,
+} from '@orl/nn';
 
 export interface AWACConfig {
   /** Discount factor γ. */
@@ -74,9 +86,7 @@ export class AWAC implements Agent {
   private readonly g: Float32Array;
   private readonly qData: Float32Array;
   private readonly w: Float32Array;
-  private readonly lp: Float64Array;
-  private readonly dMean: Float32Array;
-  private readonly dLogStd: Float32Array;
+  private readonly actorWork: GaussianActorWork;
   private readonly dQ: number;
   private readonly dMu: number;
 
@@ -110,11 +120,9 @@ export class AWAC implements Agent {
     this.g = new Float32Array(B);
     this.qData = new Float32Array(B);
     this.w = new Float32Array(B);
-    this.lp = new Float64Array(B);
-    this.dMean = new Float32Array(B * actDim);
-    this.dLogStd = new Float32Array(actDim);
     this.dQ = st.workBuffer(engine, B);
     this.dMu = st.workBuffer(engine, B * actDim);
+    this.actorWork = { dMean: new Float32Array(B * actDim), dLogStd: new Float32Array(actDim), logProb: new Float64Array(B), dMu: this.dMu };
   }
 
   private clampedLogStd(): Float32Array {
@@ -191,22 +199,8 @@ export class AWAC implements Agent {
     }
 
     // Actor: L = −mean w · log N(a; μ(s), σ).
-    this.dMean.fill(0);
-    this.dLogStd.fill(0);
-    gaussianLogProb(batch.actions, e.view(mu, B * actDim), logStd, B, actDim, this.lp, { dMean: this.dMean, dLogStd: this.dLogStd, rowWeights: this.w });
-    let actorLoss = 0;
-    for (let r = 0; r < B; r++) actorLoss -= (this.w[r]! * this.lp[r]!) / B;
-    let h = e.heap();
-    for (let i = 0; i < B * actDim; i++) h[this.dMu + i] = -this.dMean[i]! / B;
-    this.actor.zeroGrad();
-    this.actor.backward(this.dMu, { inputGrad: false });
-    this.logStd.zeroGrad();
-    const raw = this.logStd.get();
-    h = e.heap();
-    for (let j = 0; j < actDim; j++) {
-      const clamped = raw[j]! < c.logStdMin || raw[j]! > c.logStdMax; // clamp has zero gradient outside its range
-      h[this.logStd.grads + j] = clamped ? 0 : -this.dLogStd[j]! / B;
-    }
+    const bounds = { min: c.logStdMin, max: c.logStdMax };
+    const actorLoss = weightedGaussianActorBackward(this.actor, mu, this.logStd, bounds, batch.actions, this.w, B, actDim, this.actorWork);
     this.actorOpt.step();
     this.logStdOpt.step();
 

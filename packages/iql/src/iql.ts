@@ -8,7 +8,21 @@
  * Gaussian actor with tanh mean and a state-independent log std (CORL); actor lr cosine-decayed over the run.
  */
 import { Rng, type Agent, type Batch, type StateDict, type StateNormalizer } from '@orl/core';
-import { Adam, AgentState, MLP, MlpPolicy, ParamVector, concatRows, cosineLr, expectileLoss, gaussianLogProb, mseLoss, polyak, type Engine } from '@orl/nn';
+import {
+  Adam,
+  AgentState,
+  MLP,
+  MlpPolicy,
+  ParamVector,
+  concatRows,
+  cosineLr,
+  expectileLoss,
+  mseLoss,
+  polyak,
+  weightedGaussianActorBackward,
+  type Engine,
+  type GaussianActorWork,
+} from '@orl/nn';
 
 export interface IQLConfig {
   // Optimisation
@@ -92,9 +106,7 @@ export class IQL implements Agent {
   private readonly y: Float32Array;
   private readonly g: Float32Array;
   private readonly w: Float32Array;
-  private readonly lp: Float64Array;
-  private readonly dMean: Float32Array;
-  private readonly dLogStd: Float32Array;
+  private readonly actorWork: GaussianActorWork;
   private readonly dV: number;
   private readonly dQ: number;
   private readonly dMu: number;
@@ -131,12 +143,10 @@ export class IQL implements Agent {
     this.y = new Float32Array(B);
     this.g = new Float32Array(B);
     this.w = new Float32Array(B);
-    this.lp = new Float64Array(B);
-    this.dMean = new Float32Array(B * actDim);
-    this.dLogStd = new Float32Array(actDim);
     this.dV = st.workBuffer(engine, B);
     this.dQ = st.workBuffer(engine, B);
     this.dMu = st.workBuffer(engine, B * actDim);
+    this.actorWork = { dMean: new Float32Array(B * actDim), dLogStd: new Float32Array(actDim), logProb: new Float64Array(B), dMu: this.dMu };
   }
 
   update(batch: Batch): Record<string, number> {
@@ -194,23 +204,8 @@ export class IQL implements Agent {
     }
     e.write(this.actor.inputOffset(B), this.s);
     const mu = this.actor.forward(B);
-    const rawLogStd = this.logStd.get();
-    const logStd = rawLogStd.map((x) => Math.min(c.logStdMax, Math.max(c.logStdMin, x)));
-    this.dMean.fill(0);
-    this.dLogStd.fill(0);
-    gaussianLogProb(batch.actions, e.view(mu, B * actDim), logStd, B, actDim, this.lp, { dMean: this.dMean, dLogStd: this.dLogStd, rowWeights: this.w });
-    let piLoss = 0;
-    for (let r = 0; r < B; r++) piLoss -= (this.w[r]! * this.lp[r]!) / B;
-    h = e.heap();
-    for (let i = 0; i < B * actDim; i++) h[this.dMu + i] = -this.dMean[i]! / B;
-    this.actor.zeroGrad();
-    this.actor.backward(this.dMu, { inputGrad: false });
-    this.logStd.zeroGrad();
-    h = e.heap();
-    for (let j = 0; j < actDim; j++) {
-      const clamped = rawLogStd[j]! < c.logStdMin || rawLogStd[j]! > c.logStdMax;
-      h[this.logStd.grads + j] = clamped ? 0 : -this.dLogStd[j]! / B;
-    }
+    const bounds = { min: c.logStdMin, max: c.logStdMax };
+    const piLoss = weightedGaussianActorBackward(this.actor, mu, this.logStd, bounds, batch.actions, this.w, B, actDim, this.actorWork);
     const lr = cosineLr(c.actorLr, this.totalIt.value - 1, c.maxSteps);
     this.actorOpt.lr = lr;
     this.logStdOpt.lr = lr;

@@ -1,3 +1,4 @@
+import type { Engine } from './engine.js';
 /**
  * Losses the algorithms compose, each returning its value and writing d(loss)/d(input) — small per-batch vectors,
  * computed in JS (they are O(batch·dim), negligible next to the GEMMs). Means are over all elements, as in PyTorch.
@@ -116,4 +117,51 @@ export function tanhGaussianBackward(
       dLogStd[i] = du * Math.exp(logStd[i]!) * noise[i]! - gl;
     }
   }
+}
+
+/** Work buffers of `weightedGaussianActorBackward`, sized for `rows` × `dim` once by the agent. */
+export interface GaussianActorWork {
+  dMean: Float32Array;
+  dLogStd: Float32Array;
+  logProb: Float64Array;
+  /** Engine offset of rows × dim floats for dL/dμ. */
+  dMu: number;
+}
+
+/**
+ * The actor step of advantage-weighted regression (IQL, AWAC): L = −mean_r w_r · log N(a_r; μ_r, σ), σ =
+ * exp(clamp(log σ, min, max)) one learned vector. Backpropagates into `actor` (its last forward must be the one that
+ * produced `mu`) and into `logStd` (zero gradient where the clamp is active), leaving the optimizer steps to the caller.
+ * Returns L.
+ */
+export function weightedGaussianActorBackward(
+  actor: { engine: Engine; zeroGrad(): void; backward(dOut: number, o: { inputGrad: boolean }): unknown },
+  mu: number,
+  logStd: { get(): Float32Array; zeroGrad(): void; grads: number },
+  bounds: { min: number; max: number },
+  actions: ArrayLike<number>,
+  weights: ArrayLike<number>,
+  rows: number,
+  dim: number,
+  work: GaussianActorWork,
+): number {
+  const e = actor.engine;
+  const raw = logStd.get();
+  const clamped = raw.map((x) => Math.min(bounds.max, Math.max(bounds.min, x)));
+  work.dMean.fill(0);
+  work.dLogStd.fill(0);
+  gaussianLogProb(actions, e.view(mu, rows * dim), clamped, rows, dim, work.logProb, { dMean: work.dMean, dLogStd: work.dLogStd, rowWeights: weights });
+  let loss = 0;
+  for (let r = 0; r < rows; r++) loss -= (weights[r]! * work.logProb[r]!) / rows;
+  let h = e.heap();
+  for (let i = 0; i < rows * dim; i++) h[work.dMu + i] = -work.dMean[i]! / rows;
+  actor.zeroGrad();
+  actor.backward(work.dMu, { inputGrad: false });
+  logStd.zeroGrad();
+  h = e.heap();
+  for (let j = 0; j < dim; j++) {
+    const outside = raw[j]! < bounds.min || raw[j]! > bounds.max;
+    h[logStd.grads + j] = outside ? 0 : -work.dLogStd[j]! / rows;
+  }
+  return loss;
 }
