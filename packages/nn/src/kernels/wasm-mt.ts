@@ -28,34 +28,13 @@ const SEQ = 0,
   ARGS = 2; // ARGS..ARGS+11: gemmBlock arguments (byte pointers and sizes)
 const MIN_FLOPS = 2e6; // below this the handshake costs more than it saves
 
-const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { module, memory, control, scratch } = workerData;
-const ctl = new Int32Array(control);
-const x = new WebAssembly.Instance(module, { env: { memory } }).exports;
-x.setScratch(scratch);
-let seen = 0;
-for (;;) {
-  Atomics.wait(ctl, 0, seen);
-  seen = Atomics.load(ctl, 0);
-  if (seen < 0) break;
-  const a = ctl.subarray(2, 14);
-  x.gemmBlock(a[0], a[1], a[2], a[3] >>> 0, a[4], a[5], a[6] >>> 0, a[7], a[8], a[9] >>> 0, a[10], a[11]);
-  Atomics.store(ctl, 1, seen);
-  Atomics.notify(ctl, 1);
-}
-`;
-
-// The same helper as a browser Worker (started from a Blob URL, so no bundler has to find a file): it gets its start
-// data by message and answers 'ready' once instantiated, because a browser starts a worker only when its creator's
-// event loop runs, and the creator then blocks in Atomics.wait while the helper computes.
-const BROWSER_WORKER_SOURCE = `
-self.onmessage = (event) => {
-  const { module, memory, control, scratch } = event.data;
+// The helper's loop, shared by both hosts: instantiate the kernels on the shared memory, then compute one block per
+// sequence number until it turns negative. `ready()` runs once instantiated.
+const helperSource = (ready: string) => `
   const ctl = new Int32Array(control);
   const x = new WebAssembly.Instance(module, { env: { memory } }).exports;
   x.setScratch(scratch);
-  self.postMessage('ready');
+  ${ready}
   let seen = 0;
   for (;;) {
     Atomics.wait(ctl, 0, seen);
@@ -66,6 +45,21 @@ self.onmessage = (event) => {
     Atomics.store(ctl, 1, seen);
     Atomics.notify(ctl, 1);
   }
+`;
+
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, control, scratch } = workerData;
+${helperSource('')}
+`;
+
+// The same helper as a browser Worker (started from a Blob URL, so no bundler has to find a file): it gets its start
+// data by message and answers 'ready' once instantiated, because a browser starts a worker only when its creator's
+// event loop runs, and the creator then blocks in Atomics.wait while the helper computes.
+const BROWSER_WORKER_SOURCE = `
+self.onmessage = (event) => {
+  const { module, memory, control, scratch } = event.data;
+  ${helperSource("self.postMessage('ready');")}
   close();
 };
 `;
