@@ -58,7 +58,14 @@ export class Adam {
     const bc1 = 1 - this.beta1 ** this.t;
     const bc2 = 1 - this.beta2 ** this.t;
     k.adam(params, grads, this.m, this.v, size, this.lr, this.beta1, this.beta2, this.eps, this.weightDecay, this.decoupled ? 1 : 0, bc1, bc2);
+    this.block.version++;
     return norm;
+  }
+
+  /** Zeroes the block's gradients (PyTorch's `optimizer.zero_grad()`), before a backward pass accumulates new ones. */
+  zeroGrad(): void {
+    const { engine, grads, size } = this.block;
+    engine.heap().fill(0, grads, grads + size);
   }
 
   stateDict(): { t: number; lr: number; m: Float32Array; v: Float32Array } {
@@ -88,6 +95,7 @@ export function polyak(target: ParamBlock, source: ParamBlock, tau: number): voi
   if (target.size !== source.size) throw new OrlError('SHAPE_MISMATCH', `polyak: sizes ${target.size} vs ${source.size}`);
   if (target.engine !== source.engine) throw new OrlError('INVALID_ARGUMENT', 'polyak: both blocks must live in one engine');
   target.engine.kernels.polyak(target.params, source.params, target.size, tau);
+  target.version++;
 }
 
 /** Cosine decay as torch's CosineAnnealingLR(T_max = total, eta_min = 0): lr_t = base · (1 + cos(π t / T)) / 2. */

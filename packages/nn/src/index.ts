@@ -26,3 +26,4 @@ export {
 export { mlpState, mlpFromState, encodeMLP, decodeMLP, exportTfjs, importTfjs, type TfjsExport, type TfjsImport } from './io.js';
 export { MlpPolicy, concatRows } from './policy.js';
 export { AgentState, type StateEntry } from './agent-state.js';
+export { Tape, Tensor, Scalar, type MlpApplyOptions } from './tape.js';

@@ -33,6 +33,8 @@ export interface ParamBlock {
   readonly params: number;
   readonly grads: number;
   readonly size: number;
+  /** Incremented on every parameter change (what a tape checks before backpropagating through old activations). */
+  version: number;
 }
 
 /**
@@ -52,6 +54,9 @@ export class MLP implements ParamBlock {
   private dInputBuf = 0;
   private lastInput = 0;
   private lastBatch = 0;
+  private ownOutputs: number[] = [];
+  /** Bumped whenever the parameters change (optimizer step, soft update, load): a tape refuses stale activations. */
+  version = 0;
 
   constructor(engine: Engine, config: MLPConfig) {
     const sizes = config.sizes;
@@ -130,6 +135,7 @@ export class MLP implements ParamBlock {
       L.y = e.alloc(batch * L.outDim);
       L.dz = e.alloc(batch * L.outDim);
     }
+    this.ownOutputs = this.layers.map((L) => L.y);
   }
 
   /** Offset of the engine-owned input buffer for `batch` rows: write inputs there, then call `forward(batch)`. */
@@ -144,14 +150,26 @@ export class MLP implements ParamBlock {
    */
   forward(batch: number, input?: number): number {
     this.reserve(batch);
-    const k = this.engine.kernels;
-    let x = input ?? this.inputBuf;
+    const x = input ?? this.inputBuf;
     this.lastInput = x;
     this.lastBatch = batch;
-    for (const L of this.layers) {
-      k.gemm(false, false, batch, L.outDim, L.inDim, x, L.w, L.y, 0);
-      k.biasAct(L.y, L.b, batch, L.outDim, L.act);
-      x = L.y;
+    return this.forwardInto(batch, x, this.ownOutputs);
+  }
+
+  /**
+   * Forward pass keeping each layer's output in `outputs` (one engine buffer of batch × width per layer) instead of the
+   * network's own buffers, so one network can be applied several times before backpropagating through each use (the
+   * tape does this). Returns the offset of the output (= the last of `outputs`).
+   */
+  forwardInto(batch: number, input: number, outputs: readonly number[]): number {
+    const k = this.engine.kernels;
+    let x = input;
+    for (let l = 0; l < this.layers.length; l++) {
+      const L = this.layers[l]!;
+      const y = outputs[l]!;
+      k.gemm(false, false, batch, L.outDim, L.inDim, x, L.w, y, 0);
+      k.biasAct(y, L.b, batch, L.outDim, L.act);
+      x = y;
     }
     return x;
   }
@@ -171,16 +189,23 @@ export class MLP implements ParamBlock {
    * `grads` unless `paramGrads` is false; returns the offset of the input gradient [batch×inDim] (when `inputGrad`).
    */
   backward(dOut: number, options: { paramGrads?: boolean; inputGrad?: boolean } = {}): number {
-    const paramGrads = options.paramGrads ?? true;
-    const inputGrad = options.inputGrad ?? true;
     const batch = this.lastBatch;
     if (batch === 0) throw new OrlError('INVALID_ARGUMENT', 'MLP.backward before forward');
+    return this.backwardFrom(batch, this.lastInput, this.ownOutputs, dOut, options.paramGrads ?? true, options.inputGrad ?? true);
+  }
+
+  /**
+   * Backward of a `forwardInto(batch, input, outputs)` whose buffers are unchanged. Returns the offset of the input
+   * gradient (the network's own buffer, overwritten by the next backward) when `inputGrad`.
+   */
+  backwardFrom(batch: number, input: number, outputs: readonly number[], dOut: number, paramGrads: boolean, inputGrad: boolean): number {
+    this.reserve(batch);
     const k = this.engine.kernels;
     let dy = dOut;
     for (let l = this.layers.length - 1; l >= 0; l--) {
       const L = this.layers[l]!;
-      const x = l === 0 ? this.lastInput : this.layers[l - 1]!.y;
-      k.actGrad(L.dz, dy, L.y, batch * L.outDim, L.act);
+      const x = l === 0 ? input : outputs[l - 1]!;
+      k.actGrad(L.dz, dy, outputs[l]!, batch * L.outDim, L.act);
       if (paramGrads) {
         k.gemm(true, false, L.inDim, L.outDim, batch, x, L.dz, L.gw, 1);
         k.colSumAcc(L.dz, batch, L.outDim, L.gb);
@@ -207,6 +232,7 @@ export class MLP implements ParamBlock {
   setParams(values: Float32Array): void {
     if (values.length !== this.size) throw new OrlError('SHAPE_MISMATCH', `MLP.setParams: expected ${this.size} values, got ${values.length}`);
     this.engine.write(this.params, values);
+    this.version++;
   }
 
   getGrads(): Float32Array {
@@ -264,6 +290,7 @@ export class MLP implements ParamBlock {
 export class ParamVector implements ParamBlock {
   readonly params: number;
   readonly grads: number;
+  version = 0;
   constructor(
     readonly engine: Engine,
     readonly size: number,
@@ -278,6 +305,7 @@ export class ParamVector implements ParamBlock {
   }
   set(v: ArrayLike<number>): void {
     this.engine.write(this.params, v);
+    this.version++;
   }
   zeroGrad(): void {
     this.engine.heap().fill(0, this.grads, this.grads + this.size);

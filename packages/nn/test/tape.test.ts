@@ -1,0 +1,209 @@
+import { describe, expect, it } from 'vitest';
+import { OrlError, Rng } from '@orl/core';
+import { Adam, MLP, ParamVector, Tape, createEngine, type Scalar, type Tensor } from '../src/index.js';
+
+// Every tape op's backward against central finite differences of the loss in float64 (parameters are float32, so the
+// step is 1e-2, as in gradcheck.test.ts). Leaves are ParamVectors shaped as tensors; networks use tanh hidden layers
+// (a step across a ReLU kink spoils the numeric side).
+
+const e = createEngine({ backend: 'js', notice: false });
+const H = 1e-2;
+
+function vec(values: ArrayLike<number>): ParamVector {
+  const v = new ParamVector(e, values.length);
+  v.set(values);
+  return v;
+}
+
+function randn(rng: Rng, n: number, scale = 1): Float32Array {
+  return Float32Array.from({ length: n }, () => scale * rng.normal());
+}
+
+/** Checks d loss/d leaf for every element of every leaf (and sampled parameters of `nets`). */
+function gradCheck(leaves: ParamVector[], nets: MLP[], build: (t: Tape) => Scalar): void {
+  const tape = new Tape(e);
+  const run = () => build(tape.reset()).value;
+  for (const v of leaves) v.zeroGrad();
+  for (const n of nets) n.zeroGrad();
+  tape.reset();
+  tape.backward(build(tape));
+  const blocks = [...leaves, ...nets];
+  const rng = new Rng(9);
+  for (const b of blocks) {
+    const analytic = e.read(b.grads, b.size);
+    const idx = b.size <= 40 ? Array.from({ length: b.size }, (_, i) => i) : Array.from({ length: 24 }, () => rng.int(b.size));
+    for (const i of idx) {
+      const orig = e.heap()[b.params + i]!;
+      e.heap()[b.params + i] = orig + H;
+      const up = run();
+      e.heap()[b.params + i] = orig - H;
+      const down = run();
+      e.heap()[b.params + i] = orig;
+      const numeric = (up - down) / (2 * H);
+      const tol = 3e-2 * Math.max(Math.abs(analytic[i]!), Math.abs(numeric)) + 3e-4;
+      expect(Math.abs(analytic[i]! - numeric), `${i}: ${analytic[i]} vs ${numeric}`).toBeLessThanOrEqual(tol);
+    }
+  }
+  tape.dispose();
+}
+
+describe('tape gradients (finite differences)', () => {
+  const rng = new Rng(3);
+  const B = 5;
+
+  it('mlp on a concatenation, mse: network parameters and the trainable input', () => {
+    const net = new MLP(e, { sizes: [4, 8, 2], hidden: 'tanh', seed: 1 });
+    const s = randn(rng, B * 3);
+    const a = vec(randn(rng, B));
+    const y = randn(rng, B * 2);
+    gradCheck([a], [net], (t) => t.mse(t.mlp(net, t.concat(t.constant(s, B, 3), t.param(a, B, 1))), t.constant(y, B, 2)));
+  });
+
+  it('add, sub, mul, scale, mean and scalar sums', () => {
+    const a = vec(randn(rng, B * 2)),
+      b = vec(randn(rng, B * 2));
+    gradCheck([a, b], [], (t) => {
+      const A = t.param(a, B, 2),
+        Bt = t.param(b, B, 2);
+      return t.add(t.mean(t.mul(t.add(A, Bt), t.sub(A, t.scale(Bt, 0.5)))), t.scale(t.mean(A), -3));
+    });
+  });
+
+  it('min and clamp away from their kinks', () => {
+    const base = randn(rng, B * 2);
+    const a = vec(base),
+      b = vec(base.map((x, i) => x + (i % 2 ? 0.5 : -0.5)));
+    const c = vec(Float32Array.from({ length: 8 }, (_, i) => [-2, -0.6, 0.1, 0.7, 1.9, -1.5, 0.3, 2.4][i]!));
+    gradCheck([a, b, c], [], (t) => {
+      const m = t.min(t.param(a, B, 2), t.param(b, B, 2));
+      const k = t.clamp(t.param(c, 2, 4), -1, 1);
+      return t.add(t.mean(t.mul(m, m)), t.mean(t.mul(k, t.exp(k))));
+    });
+  });
+
+  it('exp, logsumexp, rows, stack and slice', () => {
+    const a = vec(randn(rng, B * 4));
+    gradCheck([a], [], (t) => {
+      const A = t.param(a, B, 4);
+      const st = t.stack(t.rows(A, 0, 2), t.rows(A, 3, 5));
+      const l = t.logsumexp(t.slice(st, 1, 4));
+      return t.add(t.mean(t.mul(l, l)), t.mean(t.exp(t.slice(A, 0, 1))));
+    });
+  });
+
+  it('expectile of a difference', () => {
+    const q = vec(randn(rng, B)),
+      v = vec(randn(rng, B));
+    gradCheck([q, v], [], (t) => t.expectile(t.sub(t.param(q, B, 1), t.param(v, B, 1)), 0.7));
+  });
+
+  it.each([
+    ['shared', 1],
+    ['per-row', B],
+  ])('Gaussian log-probability with %s log-std (x, mean and log-std)', (_n, lsRows) => {
+    const x = vec(randn(rng, B * 3)),
+      mu = vec(randn(rng, B * 3)),
+      ls = vec(randn(rng, lsRows * 3, 0.3));
+    const w = randn(rng, B);
+    gradCheck([x, mu, ls], [], (t) =>
+      t.scale(t.mean(t.mul(t.constant(w, B, 1), t.gaussianLogProb(t.param(x, B, 3), t.param(mu, B, 3), t.param(ls, lsRows, 3)))), -1),
+    );
+  });
+
+  it('tanh-Gaussian sample: action and log-probability (mean and log-std)', () => {
+    const mu = vec(randn(rng, B * 2, 0.5)),
+      ls = vec(randn(rng, B * 2, 0.3));
+    const noise = randn(rng, B * 2);
+    const w = randn(rng, B * 2);
+    gradCheck([mu, ls], [], (t) => {
+      const { action, logProb } = t.tanhGaussian(t.param(mu, B, 2), t.param(ls, B, 2), t.constant(noise, B, 2));
+      return t.add(t.mean(t.mul(action, t.constant(w, B, 2))), t.scale(t.mean(logProb), 0.2));
+    });
+  });
+
+  it('one network applied twice in a tape gets the sum of both uses', () => {
+    const net = new MLP(e, { sizes: [3, 6, 1], hidden: 'tanh', seed: 4 });
+    const x1 = vec(randn(rng, B * 3)),
+      x2 = randn(rng, B * 3);
+    gradCheck([x1], [net], (t) => t.add(t.mean(t.mlp(net, t.param(x1, B, 3))), t.mse(t.mlp(net, t.constant(x2, B, 3)), t.constant(new Float32Array(B), B, 1))));
+  });
+});
+
+describe('tape semantics', () => {
+  it('frozen networks get no parameter gradients but pass input gradients', () => {
+    const net = new MLP(e, { sizes: [2, 4, 1], seed: 2 });
+    const x = vec([0.5, -1, 2, 0.3]);
+    const tape = new Tape(e);
+    net.zeroGrad();
+    x.zeroGrad();
+    tape.backward(tape.mean(tape.mlp(net, tape.param(x, 2, 2), { frozen: true })));
+    expect(net.getGrads().every((g) => g === 0)).toBe(true);
+    expect(x.get().length).toBe(4);
+    expect(Array.from(e.read(x.grads, 4)).some((g) => g !== 0)).toBe(true);
+  });
+
+  it('a frozen network on constants records nothing; backward through it is refused', () => {
+    const net = new MLP(e, { sizes: [2, 1], seed: 2 });
+    const tape = new Tape(e);
+    const y = tape.mlp(net, tape.constant([1, 2], 1, 2), { frozen: true });
+    expect(y.requiresGrad).toBe(false);
+    expect(() => tape.backward(tape.mean(y))).toThrow(OrlError);
+  });
+
+  it('backpropagating after an optimizer step changed the network throws', () => {
+    const net = new MLP(e, { sizes: [2, 3, 1], seed: 2 });
+    const opt = new Adam(net);
+    const tape = new Tape(e);
+    const loss = tape.mean(tape.mlp(net, tape.constant([1, 2], 1, 2)));
+    opt.zeroGrad();
+    tape.backward(loss);
+    opt.step();
+    expect(() => tape.backward(loss)).toThrow(/changed .* after its forward/);
+  });
+
+  it('tensors from before reset() are refused; shapes are checked', () => {
+    const tape = new Tape(e);
+    const a = tape.constant([1, 2, 3, 4], 2, 2);
+    expect(() => tape.add(a, tape.constant([1, 2], 1, 2))).toThrow(/SHAPE|2×2/);
+    tape.reset();
+    expect(() => tape.mean(a)).toThrow(/before reset/);
+    expect(() => tape.constant([1, 2], 2, 2)).toThrow(OrlError);
+  });
+
+  it('map computes outside the graph, with the element index', () => {
+    const tape = new Tape(e);
+    const a = tape.constant([1, 2, 3], 3, 1),
+      b = tape.constant([10, 20, 30], 3, 1);
+    const m: Tensor = tape.map([a, b], (x, y, i) => x * y + i!);
+    expect(Array.from(m.values())).toEqual([10, 41, 92]);
+    expect(m.requiresGrad).toBe(false);
+  });
+
+  it('a steady-state update allocates no engine memory after the first', () => {
+    const net = new MLP(e, { sizes: [3, 8, 1], seed: 1 });
+    const opt = new Adam(net);
+    const tape = new Tape(e);
+    const x = new Float32Array(12).fill(0.5);
+    const step = () => {
+      tape.reset();
+      const loss = tape.mse(tape.mlp(net, tape.constant(x, 4, 3)), tape.constant(new Float32Array(4), 4, 1));
+      opt.zeroGrad();
+      tape.backward(loss);
+      opt.step();
+    };
+    step();
+    const before = e.allocatedFloats();
+    for (let i = 0; i < 5; i++) step();
+    expect(e.allocatedFloats()).toBe(before);
+    tape.dispose();
+    expect(e.allocatedFloats()).toBeLessThan(before);
+  });
+
+  it('gradients of the last pass are readable on tensors', () => {
+    const x = vec([1, -2]);
+    const tape = new Tape(e);
+    const X = tape.param(x, 1, 2);
+    tape.backward(tape.mean(tape.mul(X, X)));
+    expect(Array.from(X.grad())).toEqual([1, -2]);
+  });
+});
