@@ -8,21 +8,7 @@
  * Gaussian actor with tanh mean and a state-independent log std (CORL); actor lr cosine-decayed over the run.
  */
 import { Rng, type Agent, type Batch, type StateDict, type StateNormalizer } from '@orl/core';
-import {
-  Adam,
-  AgentState,
-  MLP,
-  MlpPolicy,
-  ParamVector,
-  concatRows,
-  cosineLr,
-  expectileLoss,
-  mseLoss,
-  polyak,
-  weightedGaussianActorBackward,
-  type Engine,
-  type GaussianActorWork,
-} from '@orl/nn';
+import { Adam, AgentState, MLP, MlpPolicy, ParamVector, Tape, cosineLr, polyak, type Engine } from '@orl/nn';
 
 export interface IQLConfig {
   // Optimisation
@@ -95,21 +81,12 @@ export class IQL implements Agent {
   private readonly vOpt: Adam;
   private readonly q1Opt: Adam;
   private readonly q2Opt: Adam;
-  private readonly rng: Rng;
   private readonly totalIt: { value: number };
-  /** Networks, log-std, optimizers, RNG and counter: what checkpoints save and `dispose` frees. */
+  /** Networks, log-std, optimizers and counter: what checkpoints save and `dispose` frees. */
   private readonly state = new AgentState();
+  private readonly tape: Tape;
   private readonly s: Float32Array;
   private readonly s2: Float32Array;
-  private readonly adv: Float32Array;
-  private readonly gu: Float32Array;
-  private readonly y: Float32Array;
-  private readonly g: Float32Array;
-  private readonly w: Float32Array;
-  private readonly actorWork: GaussianActorWork;
-  private readonly dV: number;
-  private readonly dQ: number;
-  private readonly dMu: number;
 
   constructor(
     readonly engine: Engine,
@@ -133,88 +110,68 @@ export class IQL implements Agent {
     this.vOpt = st.optimizer('v', new Adam(this.v, { lr: c.vLr }));
     this.q1Opt = st.optimizer('q1', new Adam(this.q1, { lr: c.qLr }));
     this.q2Opt = st.optimizer('q2', new Adam(this.q2, { lr: c.qLr }));
-    this.rng = st.rng('rng', init.fork());
+    // IQL draws no random numbers while training; the generator stays in checkpoints for their stable layout.
+    st.rng('rng', init.fork());
     this.totalIt = st.counter('totalIt');
-    const B = c.batchSize;
-    this.s = new Float32Array(B * obsDim);
-    this.s2 = new Float32Array(B * obsDim);
-    this.adv = new Float32Array(B);
-    this.gu = new Float32Array(B);
-    this.y = new Float32Array(B);
-    this.g = new Float32Array(B);
-    this.w = new Float32Array(B);
-    this.dV = st.workBuffer(engine, B);
-    this.dQ = st.workBuffer(engine, B);
-    this.dMu = st.workBuffer(engine, B * actDim);
-    this.actorWork = { dMean: new Float32Array(B * actDim), dLogStd: new Float32Array(actDim), logProb: new Float64Array(B), dMu: this.dMu };
+    this.tape = st.tape(new Tape(engine));
+    this.s = new Float32Array(c.batchSize * obsDim);
+    this.s2 = new Float32Array(c.batchSize * obsDim);
   }
 
   update(batch: Batch): Record<string, number> {
-    const { engine: e, config: c, obsDim, actDim } = this;
+    const { config: c, obsDim, actDim, tape: t } = this;
     const B = batch.size;
     this.totalIt.value++;
-    this.normalizer.normalize(batch.observations, this.s);
-    this.normalizer.normalize(batch.nextObservations, this.s2);
+    t.reset();
+    const s = t.constant(this.normalizer.normalize(batch.observations, this.s), B, obsDim);
+    const s2 = t.constant(this.normalizer.normalize(batch.nextObservations, this.s2), B, obsDim);
+    const a = t.constant(batch.actions, B, actDim);
+    const sa = t.concat(s, a);
 
-    // V(s') for the Q target, taken before the value step (as CORL).
-    e.write(this.v.inputOffset(B), this.s2);
-    const vNext = this.v.forward(B);
-    let h = e.heap();
-    for (let i = 0; i < B; i++) this.y[i] = c.rewardScale * batch.rewards[i]! + (1 - batch.dones[i]!) * c.discount * h[vNext + i]!;
+    // Targets (no gradient): r + γ(1 − d)·V(s') with V before its step (as CORL), and min of the target critics.
+    const vNext = t.mlp(this.v, s2, { frozen: true });
+    const y = t.map(vNext, (v, i) => c.rewardScale * batch.rewards[i!]! + (1 - batch.dones[i!]!) * c.discount * v!);
+    const qTarget = t.min(t.mlp(this.q1Target, sa, { frozen: true }), t.mlp(this.q2Target, sa, { frozen: true }));
 
-    // Value: expectile regression towards min_i Q'_i(s, a).
-    const sa = this.q1Target.inputOffset(B);
-    concatRows(e, sa, this.s, obsDim, batch.actions, actDim, B);
-    const t1 = this.q1Target.forward(B, sa);
-    const t2 = this.q2Target.forward(B, sa);
-    e.write(this.v.inputOffset(B), this.s);
-    const vOut = this.v.forward(B);
-    h = e.heap();
-    for (let i = 0; i < B; i++) this.adv[i] = Math.min(h[t1 + i]!, h[t2 + i]!) - h[vOut + i]!;
-    const vLoss = expectileLoss(this.adv, c.expectile, this.gu);
-    for (let i = 0; i < B; i++) h[this.dV + i] = -this.gu[i]!; // u = Q − V, so dL/dV = −dL/du
-    this.v.zeroGrad();
-    this.v.backward(this.dV, { inputGrad: false });
+    // Value: expectile regression of V(s) towards min Q'(s, a).
+    const adv = t.sub(qTarget, t.mlp(this.v, s));
+    const vLoss = t.expectile(adv, c.expectile);
+    this.vOpt.zeroGrad();
+    t.backward(vLoss);
     this.vOpt.step();
 
-    // Q: regression towards r + γ(1 − d)·V(s'); the loss is the mean of the two critics' MSEs.
-    const qIn = this.q1.inputOffset(B);
-    concatRows(e, qIn, this.s, obsDim, batch.actions, actDim, B);
-    let qLoss = 0;
-    for (const [q, opt] of [
-      [this.q1, this.q1Opt],
-      [this.q2, this.q2Opt],
-    ] as const) {
-      const out = q.forward(B, qIn);
-      qLoss += mseLoss(e.view(out, B), this.y, this.g) / 2;
-      for (let i = 0; i < B; i++) this.g[i]! /= 2;
-      e.write(this.dQ, this.g);
-      q.zeroGrad();
-      q.backward(this.dQ, { inputGrad: false });
-      opt.step();
-    }
+    // Q: regression towards y, averaged over the two critics.
+    const qLoss = t.scale(t.add(t.mse(t.mlp(this.q1, sa), y), t.mse(t.mlp(this.q2, sa), y)), 0.5);
+    this.q1Opt.zeroGrad();
+    this.q2Opt.zeroGrad();
+    t.backward(qLoss);
+    this.q1Opt.step();
+    this.q2Opt.step();
     polyak(this.q1Target, this.q1, c.tau);
     polyak(this.q2Target, this.q2, c.tau);
 
-    // Actor: advantage-weighted log-likelihood of the dataset actions.
-    let wMean = 0;
-    for (let i = 0; i < B; i++) {
-      this.w[i] = Math.min(Math.exp(c.beta * this.adv[i]!), c.maxWeight);
-      wMean += this.w[i]! / B;
-    }
-    e.write(this.actor.inputOffset(B), this.s);
-    const mu = this.actor.forward(B);
-    const bounds = { min: c.logStdMin, max: c.logStdMax };
-    const piLoss = weightedGaussianActorBackward(this.actor, mu, this.logStd, bounds, batch.actions, this.w, B, actDim, this.actorWork);
+    // Actor: advantage-weighted log-likelihood of the dataset actions (weights from the advantages before the V step).
+    const weights = t.map(adv, (u) => Math.min(Math.exp(c.beta * u!), c.maxWeight));
+    const logStd = t.clamp(t.param(this.logStd), c.logStdMin, c.logStdMax);
+    const logProb = t.gaussianLogProb(a, t.mlp(this.actor, s), logStd);
+    const actorLoss = t.scale(t.mean(t.mul(weights, logProb)), -1);
     const lr = cosineLr(c.actorLr, this.totalIt.value - 1, c.maxSteps);
     this.actorOpt.lr = lr;
     this.logStdOpt.lr = lr;
+    this.actorOpt.zeroGrad();
+    this.logStdOpt.zeroGrad();
+    t.backward(actorLoss);
     this.actorOpt.step();
     this.logStdOpt.step();
 
-    let advMean = 0;
-    for (let i = 0; i < B; i++) advMean += this.adv[i]! / B;
-    return { 'loss/value': vLoss, 'loss/critic': qLoss, 'loss/actor': piLoss, 'adv/mean': advMean, 'weights/mean': wMean, 'lr/actor': lr };
+    return {
+      'loss/value': vLoss.value,
+      'loss/critic': qLoss.value,
+      'loss/actor': actorLoss.value,
+      'adv/mean': t.mean(adv).value,
+      'weights/mean': t.mean(weights).value,
+      'lr/actor': lr,
+    };
   }
 
   /** The deterministic policy: the Gaussian's mean. */

@@ -2,6 +2,7 @@ import { OrlError, type Rng, type RngState, type StateDict, type StateValue } fr
 import type { Adam } from './adam.js';
 import { mlpState } from './io.js';
 import type { MLP, ParamVector } from './mlp.js';
+import type { Tape } from './tape.js';
 
 /** A value an agent keeps outside networks and optimizers (a replay buffer, a schedule), saved through get/set. */
 export interface StateEntry {
@@ -27,6 +28,7 @@ export class AgentState {
   private readonly counters = new Map<string, { value: number }>();
   private readonly entries = new Map<string, StateEntry>();
   private readonly topNames = new Set<string>(['nets', 'opts']);
+  private readonly tapes: Tape[] = [];
   private readonly engineBuffers: { engine: { free(off: number): void }; off: number }[] = [];
 
   private top(name: string): void {
@@ -72,6 +74,12 @@ export class AgentState {
   }
 
   /** Engine memory that is not state (work buffers): freed by `dispose`, never saved. */
+  /** A tape whose arena `dispose` returns to the engine (a tape holds no state a checkpoint needs). */
+  tape(tape: Tape): Tape {
+    this.tapes.push(tape);
+    return tape;
+  }
+
   workBuffer(engine: { alloc(n: number): number; free(off: number): void }, floats: number): number {
     const off = engine.alloc(floats);
     this.engineBuffers.push({ engine, off });
@@ -120,6 +128,8 @@ export class AgentState {
     for (const e of this.entries.values()) e.dispose?.();
     for (const b of this.engineBuffers) b.engine.free(b.off);
     this.engineBuffers.length = 0;
+    for (const t of this.tapes) t.dispose();
+    this.tapes.length = 0;
     this.optimizers.clear();
     this.nets.clear();
     this.vectors.clear();

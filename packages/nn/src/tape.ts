@@ -324,22 +324,50 @@ export class Tape {
       });
       return out;
     }
-    return this.binary(a as Tensor, b as Tensor, 'add', (x, y) => x + y, (g) => g, (g) => g);
+    return this.binary(
+      a as Tensor,
+      b as Tensor,
+      'add',
+      (x, y) => x + y,
+      (g) => g,
+      (g) => g,
+    );
   }
 
   /** a − b (same shape). */
   sub(a: Tensor, b: Tensor): Tensor {
-    return this.binary(a, b, 'sub', (x, y) => x - y, (g) => g, (g) => -g);
+    return this.binary(
+      a,
+      b,
+      'sub',
+      (x, y) => x - y,
+      (g) => g,
+      (g) => -g,
+    );
   }
 
   /** a ⊙ b (same shape). */
   mul(a: Tensor, b: Tensor): Tensor {
-    return this.binary(a, b, 'mul', (x, y) => x * y, (g, _x, y) => g * y, (g, x) => g * x);
+    return this.binary(
+      a,
+      b,
+      'mul',
+      (x, y) => x * y,
+      (g, _x, y) => g * y,
+      (g, x) => g * x,
+    );
   }
 
   /** Element-wise minimum; the gradient goes to the smaller (to `a` on ties, as torch.min). */
   min(a: Tensor, b: Tensor): Tensor {
-    return this.binary(a, b, 'min', (x, y) => Math.min(x, y), (g, x, y) => (x <= y ? g : 0), (g, x, y) => (x <= y ? 0 : g));
+    return this.binary(
+      a,
+      b,
+      'min',
+      (x, y) => Math.min(x, y),
+      (g, x, y) => (x <= y ? g : 0),
+      (g, x, y) => (x <= y ? 0 : g),
+    );
   }
 
   private binary(
@@ -380,12 +408,20 @@ export class Tape {
       this.record([out], () => this.scalarGrad(x, out.gradValue * k));
       return out;
     }
-    return this.unary(x, (v) => k * v, (g) => g * k);
+    return this.unary(
+      x,
+      (v) => k * v,
+      (g) => g * k,
+    );
   }
 
   /** clamp(x, lo, hi); the gradient passes where lo ≤ x ≤ hi (as torch.clamp). */
   clamp(x: Tensor, lo: number, hi: number): Tensor {
-    return this.unary(x, (v) => Math.min(hi, Math.max(lo, v)), (g, v) => (v < lo || v > hi ? 0 : g));
+    return this.unary(
+      x,
+      (v) => Math.min(hi, Math.max(lo, v)),
+      (g, v) => (v < lo || v > hi ? 0 : g),
+    );
   }
 
   /** exp(x). */
@@ -418,11 +454,16 @@ export class Tape {
     const x0 = xs[0]!;
     const out = this.tensor(x0.rows, x0.cols, false);
     const h = this.engine.heap();
-    const args = new Array<number>(xs.length + 1);
-    for (let i = 0; i < x0.size; i++) {
-      for (let k = 0; k < xs.length; k++) args[k] = h[xs[k]!.offset + i]!;
-      args[xs.length] = i;
-      h[out.offset + i] = f(...args);
+    const [a, b] = [xs[0]!.offset, xs[1]?.offset ?? 0];
+    if (xs.length === 1) for (let i = 0; i < x0.size; i++) h[out.offset + i] = f(h[a + i]!, i);
+    else if (xs.length === 2) for (let i = 0; i < x0.size; i++) h[out.offset + i] = f(h[a + i]!, h[b + i]!, i);
+    else {
+      const args = new Array<number>(xs.length + 1);
+      for (let i = 0; i < x0.size; i++) {
+        for (let k = 0; k < xs.length; k++) args[k] = h[xs[k]!.offset + i]!;
+        args[xs.length] = i;
+        h[out.offset + i] = f(...args);
+      }
     }
     return out;
   }

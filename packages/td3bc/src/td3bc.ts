@@ -6,8 +6,9 @@
  *   critic:  y = r + γ(1 − d)·min_i Q'_i(s', clip(π'(s') + clip(σε, −c, c), −1, 1));  L = Σ_i mean (Q_i(s, a) − y)²
  *   actor:   λ = α / mean|Q_1(s, π(s))|  (detached);   L = −λ·mean Q_1(s, π(s)) + mean (π(s) − a)²
  */
+const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 import { Rng, type Agent, type Batch, type StateDict, type StateNormalizer } from '@orl/core';
-import { Adam, AgentState, MLP, MlpPolicy, concatRows, mseLoss, polyak, type Engine } from '@orl/nn';
+import { Adam, AgentState, MLP, MlpPolicy, Tape, polyak, type Engine } from '@orl/nn';
 
 export interface TD3BCConfig {
   // Optimisation
@@ -71,14 +72,9 @@ export class TD3BC implements Agent {
   private readonly totalIt: { value: number };
   /** Networks, optimizers, RNG and counter: what checkpoints save and `dispose` frees. */
   private readonly state = new AgentState();
-  // Work buffers (engine offsets and JS arrays), allocated once.
+  private readonly tape: Tape;
   private readonly s: Float32Array;
   private readonly s2: Float32Array;
-  private readonly y: Float32Array;
-  private readonly g: Float32Array;
-  private readonly gPi: Float32Array;
-  private readonly dQ: number;
-  private readonly dPi: number;
 
   constructor(
     readonly engine: Engine,
@@ -101,87 +97,55 @@ export class TD3BC implements Agent {
     this.q2Opt = st.optimizer('q2', new Adam(this.q2, { lr: c.criticLr }));
     this.rng = st.rng('rng', init.fork());
     this.totalIt = st.counter('totalIt');
-    const B = c.batchSize;
-    this.s = new Float32Array(B * obsDim);
-    this.s2 = new Float32Array(B * obsDim);
-    this.y = new Float32Array(B);
-    this.g = new Float32Array(B);
-    this.gPi = new Float32Array(B * actDim);
-    this.dQ = st.workBuffer(engine, B);
-    this.dPi = st.workBuffer(engine, B * actDim);
+    this.tape = st.tape(new Tape(engine));
+    this.s = new Float32Array(c.batchSize * obsDim);
+    this.s2 = new Float32Array(c.batchSize * obsDim);
   }
 
   update(batch: Batch): Record<string, number> {
-    const { engine: e, config: c, obsDim, actDim } = this;
+    const { config: c, obsDim, actDim, tape: t, rng } = this;
     const B = batch.size;
     this.totalIt.value++;
-    this.normalizer.normalize(batch.observations, this.s);
-    this.normalizer.normalize(batch.nextObservations, this.s2);
+    t.reset();
+    const s = t.constant(this.normalizer.normalize(batch.observations, this.s), B, obsDim);
+    const s2 = t.constant(this.normalizer.normalize(batch.nextObservations, this.s2), B, obsDim);
+    const a = t.constant(batch.actions, B, actDim);
 
-    // Critic target with target policy smoothing.
-    e.write(this.actorTarget.inputOffset(B), this.s2);
-    const nextA = this.actorTarget.forward(B);
-    let h = e.heap();
-    for (let i = 0; i < B * actDim; i++) {
-      const noise = Math.min(c.noiseClip, Math.max(-c.noiseClip, c.policyNoise * this.rng.normal()));
-      h[nextA + i] = Math.min(c.maxAction, Math.max(-c.maxAction, h[nextA + i]! * c.maxAction + noise));
-    }
-    const targetIn = this.q1Target.inputOffset(B);
-    concatRows(e, targetIn, this.s2, obsDim, nextA, actDim, B);
-    const tq1 = this.q1Target.forward(B, targetIn);
-    const tq2 = this.q2Target.forward(B, targetIn);
-    h = e.heap();
-    for (let i = 0; i < B; i++) this.y[i] = batch.rewards[i]! + (1 - batch.dones[i]!) * c.discount * Math.min(h[tq1 + i]!, h[tq2 + i]!);
+    // Critic target (no gradient) with target policy smoothing.
+    const noisy = (x: number) => x * c.maxAction + clamp(c.policyNoise * rng.normal(), -c.noiseClip, c.noiseClip);
+    const a2 = t.map(t.mlp(this.actorTarget, s2, { frozen: true }), (x) => clamp(noisy(x), -c.maxAction, c.maxAction));
+    const s2a2 = t.concat(s2, a2);
+    const tq1 = t.mlp(this.q1Target, s2a2, { frozen: true });
+    const tq2 = t.mlp(this.q2Target, s2a2, { frozen: true });
+    const y = t.map([tq1, tq2], (q1, q2, i) => batch.rewards[i!]! + (1 - batch.dones[i!]!) * c.discount * Math.min(q1!, q2!));
 
-    // Critics: L = mse(Q1, y) + mse(Q2, y).
-    const sa = this.q1.inputOffset(B);
-    concatRows(e, sa, this.s, obsDim, batch.actions, actDim, B);
-    let criticLoss = 0;
-    let qMean = 0;
-    for (const [q, opt] of [
-      [this.q1, this.q1Opt],
-      [this.q2, this.q2Opt],
-    ] as const) {
-      const out = q.forward(B, sa);
-      if (q === this.q1) for (let i = 0; i < B; i++) qMean += e.heap()[out + i]! / B;
-      criticLoss += mseLoss(e.view(out, B), this.y, this.g);
-      e.write(this.dQ, this.g);
-      q.zeroGrad();
-      q.backward(this.dQ, { inputGrad: false });
-      opt.step();
-    }
-    const metrics: Record<string, number> = { 'loss/critic': criticLoss, 'q/mean': qMean };
+    // Critics: L = mse(Q1(s, a), y) + mse(Q2(s, a), y).
+    const sa = t.concat(s, a);
+    const q1 = t.mlp(this.q1, sa);
+    const criticLoss = t.add(t.mse(q1, y), t.mse(t.mlp(this.q2, sa), y));
+    this.q1Opt.zeroGrad();
+    this.q2Opt.zeroGrad();
+    t.backward(criticLoss);
+    this.q1Opt.step();
+    this.q2Opt.step();
+    const metrics: Record<string, number> = { 'loss/critic': criticLoss.value, 'q/mean': t.mean(q1).value };
 
-    // Delayed actor update: L = −λ·mean Q1(s, π(s)) + mean (π(s) − a)², λ = α / mean|Q1| (detached).
+    // Delayed actor update: L = −λ·mean Q1(s, π(s)) + mse(π(s), a), λ = α / mean|Q1(s, π(s))| (detached).
     if (this.totalIt.value % c.policyFreq === 0) {
-      e.write(this.actor.inputOffset(B), this.s);
-      const pi = this.actor.forward(B);
-      const piIn = this.q1.inputOffset(B);
-      concatRows(e, piIn, this.s, obsDim, pi, actDim, B);
-      const q = this.q1.forward(B, piIn);
-      h = e.heap();
-      let meanAbsQ = 0,
-        meanQ = 0;
-      for (let i = 0; i < B; i++) {
-        meanAbsQ += Math.abs(h[q + i]!) / B;
-        meanQ += h[q + i]! / B;
-      }
-      const lambda = c.alpha / meanAbsQ;
-      const bc = mseLoss(e.view(pi, B * actDim), batch.actions, this.gPi);
-      h.fill(-lambda / B, this.dQ, this.dQ + B);
-      const dIn = this.q1.backward(this.dQ, { paramGrads: false }); // dQ/da through the critic, critic untouched
-      h = e.heap();
-      for (let r = 0; r < B; r++) {
-        for (let j = 0; j < actDim; j++) h[this.dPi + r * actDim + j] = h[dIn + r * (obsDim + actDim) + obsDim + j]! + this.gPi[r * actDim + j]!;
-      }
-      this.actor.zeroGrad();
-      this.actor.backward(this.dPi, { inputGrad: false });
+      const pi = t.mlp(this.actor, s);
+      const q = t.mlp(this.q1, t.concat(s, pi), { frozen: true });
+      const lambda = c.alpha / t.mean(t.map(q, Math.abs)).value;
+      const meanQ = t.mean(q);
+      const bc = t.mse(pi, a);
+      const actorLoss = t.add(t.scale(meanQ, -lambda), bc);
+      this.actorOpt.zeroGrad();
+      t.backward(actorLoss);
       this.actorOpt.step();
       polyak(this.q1Target, this.q1, c.tau);
       polyak(this.q2Target, this.q2, c.tau);
       polyak(this.actorTarget, this.actor, c.tau);
-      metrics['loss/actor'] = -lambda * meanQ + bc;
-      metrics['loss/bc'] = bc;
+      metrics['loss/actor'] = actorLoss.value;
+      metrics['loss/bc'] = bc.value;
       metrics.lambda = lambda;
     }
     return metrics;
