@@ -10,19 +10,9 @@
  * σ = exp(clamp(log σ, −20, 2)) is one learned vector (state-independent); the policy to evaluate is the mean μ(s).
  */
 import { Rng, type Agent, type Batch, type StateDict, type StateNormalizer } from '@orl/core';
-import {
-  Adam,
-  AgentState,
-  MLP,
-  MlpPolicy,
-  ParamVector,
-  concatRows,
-  mseLoss,
-  polyak,
-  weightedGaussianActorBackward,
-  type Engine,
-  type GaussianActorWork,
-} from '@orl/nn';
+import { Adam, AgentState, MLP, MlpPolicy, ParamVector, Tape, polyak, type Engine, type Tensor } from '@orl/nn';
+
+const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 
 export interface AWACConfig {
   /** Discount factor γ. */
@@ -79,16 +69,9 @@ export class AWAC implements Agent {
   private readonly steps: { value: number };
   /** Networks, log std, optimizers, RNG and counter: what checkpoints save and `dispose` frees. */
   private readonly state = new AgentState();
+  private readonly tape: Tape;
   private readonly s: Float32Array;
   private readonly s2: Float32Array;
-  private readonly act: Float32Array;
-  private readonly y: Float32Array;
-  private readonly g: Float32Array;
-  private readonly qData: Float32Array;
-  private readonly w: Float32Array;
-  private readonly actorWork: GaussianActorWork;
-  private readonly dQ: number;
-  private readonly dMu: number;
 
   constructor(
     readonly engine: Engine,
@@ -112,101 +95,70 @@ export class AWAC implements Agent {
     this.q2Opt = st.optimizer('q2', new Adam(this.q2, { lr: c.learningRate }));
     this.rng = st.rng('rng', init.fork());
     this.steps = st.counter('steps');
-    const B = c.batchSize;
-    this.s = new Float32Array(B * obsDim);
-    this.s2 = new Float32Array(B * obsDim);
-    this.act = new Float32Array(B * actDim);
-    this.y = new Float32Array(B);
-    this.g = new Float32Array(B);
-    this.qData = new Float32Array(B);
-    this.w = new Float32Array(B);
-    this.dQ = st.workBuffer(engine, B);
-    this.dMu = st.workBuffer(engine, B * actDim);
-    this.actorWork = { dMean: new Float32Array(B * actDim), dLogStd: new Float32Array(actDim), logProb: new Float64Array(B), dMu: this.dMu };
+    this.tape = st.tape(new Tape(engine));
+    this.s = new Float32Array(c.batchSize * obsDim);
+    this.s2 = new Float32Array(c.batchSize * obsDim);
   }
 
-  private clampedLogStd(): Float32Array {
-    const c = this.config;
-    return this.logStd.get().map((x) => Math.min(c.logStdMax, Math.max(c.logStdMin, x)));
+  /** clip(N(μ, σ), ±maxAction), sampled outside the graph. */
+  private sample(mu: Tensor, logStd: Float32Array): Tensor {
+    const { actDim, config: c, rng } = this;
+    return this.tape.map(mu, (m, i) => clamp(m! + Math.exp(logStd[i! % actDim]!) * rng.normal(), -c.maxAction, c.maxAction));
   }
 
-  /** Samples clip(N(μ, σ), ±maxAction) into `this.act` from the actor's output at offset `mu` (n rows). */
-  private sampleActions(mu: number, n: number, logStd: Float32Array): void {
-    const { actDim, config: c } = this;
-    const h = this.engine.heap();
-    for (let r = 0; r < n; r++) {
-      for (let j = 0; j < actDim; j++) {
-        const a = h[mu + r * actDim + j]! + Math.exp(logStd[j]!) * this.rng.normal();
-        this.act[r * actDim + j] = Math.min(c.maxAction, Math.max(-c.maxAction, a));
-      }
-    }
-  }
-
-  /** min(Q1, Q2) at (s, actions) into `out`. */
-  private minQ(q1: MLP, q2: MLP, s: Float32Array, actions: Float32Array, n: number, out: Float32Array): void {
-    const e = this.engine;
-    const input = q1.inputOffset(n);
-    concatRows(e, input, s, this.obsDim, actions, this.actDim, n);
-    const a = q1.forward(n, input);
-    const b = q2.forward(n, input);
-    const h = e.heap();
-    for (let i = 0; i < n; i++) out[i] = Math.min(h[a + i]!, h[b + i]!);
+  /** min(Q1, Q2)(s, a) of frozen critics. */
+  private minQ(q1: MLP, q2: MLP, s: Tensor, a: Tensor): Tensor {
+    const t = this.tape;
+    const sa = t.concat(s, a);
+    return t.min(t.mlp(q1, sa, { frozen: true }), t.mlp(q2, sa, { frozen: true }));
   }
 
   update(batch: Batch): Record<string, number> {
-    const { engine: e, config: c, obsDim, actDim } = this;
+    const { config: c, obsDim, actDim, tape: t } = this;
     const B = batch.size;
     this.steps.value++;
-    this.normalizer.normalize(batch.observations, this.s);
-    this.normalizer.normalize(batch.nextObservations, this.s2);
-    const logStd = this.clampedLogStd();
+    t.reset();
+    const s = t.constant(this.normalizer.normalize(batch.observations, this.s), B, obsDim);
+    const s2 = t.constant(this.normalizer.normalize(batch.nextObservations, this.s2), B, obsDim);
+    const a = t.constant(batch.actions, B, actDim);
+    const logStd = t.clamp(t.param(this.logStd), c.logStdMin, c.logStdMax);
+    const sigma = logStd.values();
 
     // Critic target from the actor's own (sampled) next actions.
-    e.write(this.actor.inputOffset(B), this.s2);
-    this.sampleActions(this.actor.forward(B), B, logStd);
-    this.minQ(this.q1Target, this.q2Target, this.s2, this.act, B, this.y);
-    for (let i = 0; i < B; i++) this.y[i] = batch.rewards[i]! + (1 - batch.dones[i]!) * c.discount * this.y[i]!;
+    const a2 = this.sample(t.mlp(this.actor, s2, { frozen: true }), sigma);
+    const y = t.map(this.minQ(this.q1Target, this.q2Target, s2, a2), (q, i) => batch.rewards[i!]! + (1 - batch.dones[i!]!) * c.discount * q!);
 
     // Critics: L = mse(Q1, y) + mse(Q2, y).
-    const sa = this.q1.inputOffset(B);
-    concatRows(e, sa, this.s, obsDim, batch.actions, actDim, B);
-    let criticLoss = 0;
-    for (const [q, opt] of [
-      [this.q1, this.q1Opt],
-      [this.q2, this.q2Opt],
-    ] as const) {
-      const out = q.forward(B, sa);
-      criticLoss += mseLoss(e.view(out, B), this.y, this.g);
-      e.write(this.dQ, this.g);
-      q.zeroGrad();
-      q.backward(this.dQ, { inputGrad: false });
-      opt.step();
-    }
+    const sa = t.concat(s, a);
+    const criticLoss = t.add(t.mse(t.mlp(this.q1, sa), y), t.mse(t.mlp(this.q2, sa), y));
+    this.q1Opt.zeroGrad();
+    this.q2Opt.zeroGrad();
+    t.backward(criticLoss);
+    this.q1Opt.step();
+    this.q2Opt.step();
 
     // Advantage weights from the updated critics: A = min Q(s, a) − min Q(s, π), π sampled from the actor.
-    this.minQ(this.q1, this.q2, this.s, batch.actions, B, this.qData);
-    e.write(this.actor.inputOffset(B), this.s);
-    const mu = this.actor.forward(B); // the actor's last forward: its backward below uses these activations
-    this.sampleActions(mu, B, logStd);
-    this.minQ(this.q1, this.q2, this.s, this.act, B, this.w); // w holds V(s) ≈ min Q(s, π) for now
-    let advMean = 0,
-      wMean = 0;
-    for (let i = 0; i < B; i++) {
-      const adv = this.qData[i]! - this.w[i]!;
-      advMean += adv / B;
-      this.w[i] = Math.min(Math.exp(adv / c.awacLambda), c.expAdvMax);
-      wMean += this.w[i]! / B;
-    }
+    const qData = this.minQ(this.q1, this.q2, s, a);
+    const mu = t.mlp(this.actor, s);
+    const qPi = this.minQ(this.q1, this.q2, s, this.sample(mu, sigma));
+    const weights = t.map([qData, qPi], (q, v) => Math.min(Math.exp((q! - v!) / c.awacLambda), c.expAdvMax));
 
     // Actor: L = −mean w · log N(a; μ(s), σ).
-    const bounds = { min: c.logStdMin, max: c.logStdMax };
-    const actorLoss = weightedGaussianActorBackward(this.actor, mu, this.logStd, bounds, batch.actions, this.w, B, actDim, this.actorWork);
+    const actorLoss = t.scale(t.mean(t.mul(weights, t.gaussianLogProb(a, mu, logStd))), -1);
+    this.actorOpt.zeroGrad();
+    this.logStdOpt.zeroGrad();
+    t.backward(actorLoss);
     this.actorOpt.step();
     this.logStdOpt.step();
 
     polyak(this.q1Target, this.q1, c.tau);
     polyak(this.q2Target, this.q2, c.tau);
-    return { 'loss/critic': criticLoss, 'loss/actor': actorLoss, 'adv/mean': advMean, 'weights/mean': wMean };
+    return {
+      'loss/critic': criticLoss.value,
+      'loss/actor': actorLoss.value,
+      'adv/mean': t.mean(t.map([qData, qPi], (q, v) => q! - v!)).value,
+      'weights/mean': t.mean(weights).value,
+    };
   }
 
   /** The deterministic policy: the Gaussian's mean (clipped to ±maxAction). */

@@ -7,7 +7,7 @@
  * Rewards are not used: BC shows what the data's own actions score, the bar an offline-RL method has to clear.
  */
 import { Rng, type Agent, type Batch, type StateDict, type StateNormalizer } from '@orl/core';
-import { Adam, AgentState, MLP, MlpPolicy, mseLoss, type Engine } from '@orl/nn';
+import { Adam, AgentState, MLP, MlpPolicy, Tape, type Engine } from '@orl/nn';
 
 export interface BCConfig {
   /** Hidden layer widths of the actor (CORL: 256-256, ReLU). */
@@ -37,10 +37,8 @@ export class BC implements Agent {
   private readonly steps: { value: number };
   /** The actor, its optimizer and the step counter: what checkpoints save and `dispose` frees. */
   private readonly state = new AgentState();
+  private readonly tape: Tape;
   private readonly s: Float32Array;
-  private readonly target: Float32Array;
-  private readonly g: Float32Array;
-  private readonly dPi: number;
 
   constructor(
     readonly engine: Engine,
@@ -55,31 +53,22 @@ export class BC implements Agent {
     this.actor = st.net('actor', new MLP(engine, { sizes: [obsDim, ...c.hidden, actDim], output: 'tanh', seed: init.fork() }));
     this.opt = st.optimizer('actor', new Adam(this.actor, { lr: c.actorLr }));
     this.steps = st.counter('steps');
-    const B = c.batchSize;
-    this.s = new Float32Array(B * obsDim);
-    this.target = new Float32Array(B * actDim);
-    this.g = new Float32Array(B * actDim);
-    this.dPi = st.workBuffer(engine, B * actDim);
+    this.tape = st.tape(new Tape(engine));
+    this.s = new Float32Array(c.batchSize * obsDim);
   }
 
   update(batch: Batch): Record<string, number> {
-    const { engine: e, config: c, actDim } = this;
+    const { config: c, tape: t } = this;
     const B = batch.size;
     this.steps.value++;
-    this.normalizer.normalize(batch.observations, this.s.subarray(0, B * this.obsDim));
-    e.write(this.actor.inputOffset(B), this.s, 0, B * this.obsDim);
-    const out = this.actor.forward(B);
-    // The network outputs tanh(·) ∈ [−1, 1]; the loss compares max_action · output with the data's actions, so the
-    // target is the action divided by max_action and the gradient is scaled back by max_action².
-    const m = c.maxAction;
-    for (let i = 0; i < B * actDim; i++) this.target[i] = batch.actions[i]! / m;
-    const loss = mseLoss(e.view(out, B * actDim), this.target.subarray(0, B * actDim), this.g) * m * m;
-    const h = e.heap();
-    for (let i = 0; i < B * actDim; i++) h[this.dPi + i] = this.g[i]! * m * m;
-    this.actor.zeroGrad();
-    this.actor.backward(this.dPi, { inputGrad: false });
+    t.reset();
+    const s = t.constant(this.normalizer.normalize(batch.observations, this.s.subarray(0, B * this.obsDim)), B, this.obsDim);
+    const pi = t.scale(t.mlp(this.actor, s), c.maxAction);
+    const loss = t.mse(pi, t.constant(batch.actions, B, this.actDim));
+    this.opt.zeroGrad();
+    t.backward(loss);
     this.opt.step();
-    return { 'loss/actor': loss };
+    return { 'loss/actor': loss.value };
   }
 
   policy(): MlpPolicy {
