@@ -3,7 +3,7 @@
  * (log std bounded smoothly to [−5, 2]), automatic entropy temperature with target entropy −|A|.
  */
 import { Rng, StateNormalizer, type Batch, type StateDict } from '@orl/core';
-import { Adam, AgentState, MLP, MlpPolicy, ParamVector, concatRows, mseLoss, polyak, tanhGaussianBackward, tanhGaussianSample, type Engine } from '@orl/nn';
+import { Adam, AgentState, MLP, MlpPolicy, ParamVector, Tape, polyak, type Engine, type Tensor } from '@orl/nn';
 
 export interface SACConfig {
   /** Discount factor γ. */
@@ -54,13 +54,12 @@ export class SAC {
   private readonly opt2: Adam;
   private readonly optAlpha: Adam;
   readonly rng: Rng;
-  /** Engine work buffers for dL/dQ and dL/d(actor output), sized for the largest batch seen. */
-  private dQ = 0;
-  private dOut = 0;
-  private bufRows = 0;
   private meanHead: MLP | null = null;
   /** Networks, temperature, optimizers and RNG: what checkpoints save and `dispose` frees. */
   private readonly state = new AgentState();
+  /** The update's tape, and one for sampling between updates (rollouts, MOBILE's targets). */
+  private readonly tape: Tape;
+  private readonly inference: Tape;
 
   constructor(
     readonly engine: Engine,
@@ -82,145 +81,90 @@ export class SAC {
     this.opt2 = st.optimizer('q2', new Adam(this.q2, { lr: c.criticLr }));
     this.optAlpha = st.optimizer('logAlpha', new Adam(this.logAlpha, { lr: c.alphaLr }));
     this.rng = st.rng('rng', init.fork());
+    this.tape = st.tape(new Tape(engine));
+    this.inference = st.tape(new Tape(engine));
   }
 
   get alpha(): number {
     return Math.exp(this.logAlpha.get()[0]!);
   }
 
-  /** mean, bounded log std (and d logstd / d raw) of the actor for n rows at `obs`. */
-  private dist(obs: Float32Array, n: number): { mean: Float32Array; logStd: Float32Array; dRaw: Float32Array } {
+  /** π(·|s) on tape `t`: a reparameterised tanh-Gaussian sample, its log-probability and the mean. */
+  private policyOn(t: Tape, s: Tensor, options: { frozen?: boolean } = {}): { action: Tensor; logProb: Tensor; mean: Tensor } {
     const A = this.actDim;
-    this.engine.write(this.actor.inputOffset(n), obs);
-    const out = this.engine.view(this.actor.forward(n), n * 2 * A);
-    const mean = new Float32Array(n * A),
-      logStd = new Float32Array(n * A),
-      dRaw = new Float32Array(n * A);
-    for (let r = 0; r < n; r++) {
-      for (let j = 0; j < A; j++) {
-        mean[r * A + j] = out[r * 2 * A + j]!;
-        const t = Math.tanh(out[r * 2 * A + A + j]!);
-        logStd[r * A + j] = LOG_STD_MIN + 0.5 * (LOG_STD_MAX - LOG_STD_MIN) * (t + 1);
-        dRaw[r * A + j] = 0.5 * (LOG_STD_MAX - LOG_STD_MIN) * (1 - t * t);
-      }
-    }
-    return { mean, logStd, dRaw };
+    const out = t.mlp(this.actor, s, options);
+    const mean = t.slice(out, 0, A);
+    const logStd = t.tanhBound(t.slice(out, A, 2 * A), LOG_STD_MIN, LOG_STD_MAX);
+    const noise = t.constant(this.rng.fillNormal(new Float32Array(s.rows * A)), s.rows, A);
+    return { ...t.tanhGaussian(mean, logStd, noise), mean };
   }
 
-  /** Stochastic (reparameterised) actions for n rows. */
-  sample(obs: Float32Array, n: number): { action: Float32Array; logProb: Float32Array; noise: Float32Array; logStd: Float32Array; dRaw: Float32Array } {
-    const { mean, logStd, dRaw } = this.dist(obs, n);
-    const noise = this.rng.fillNormal(new Float32Array(n * this.actDim)) as Float32Array;
-    const action = new Float32Array(n * this.actDim),
-      logProb = new Float32Array(n);
-    tanhGaussianSample(mean, logStd, noise, n, this.actDim, action, logProb);
-    return { action, logProb, noise, logStd, dRaw };
+  /** Stochastic (reparameterised) actions for n rows, with their log-probabilities. */
+  sample(obs: Float32Array, n: number): { action: Float32Array; logProb: Float32Array } {
+    const t = this.inference.reset();
+    const { action, logProb } = this.policyOn(t, t.constant(obs, n, this.obsDim), { frozen: true });
+    return { action: action.values(), logProb: logProb.values() };
   }
 
   /** Deterministic actions tanh(mean). */
   actMean(obs: Float32Array, n: number): Float32Array {
-    const { mean } = this.dist(obs, n);
-    return mean.map(Math.tanh);
+    const t = this.inference.reset();
+    const out = t.mlp(this.actor, t.constant(obs, n, this.obsDim), { frozen: true });
+    return t.slice(out, 0, this.actDim).values().map(Math.tanh);
   }
 
   /** min(Q1′, Q2′)(s, a′) with a′ ~ π(·|s) for n states: the target networks' value (MOBILE's Bellman estimates). */
   targetValue(obs: Float32Array, n: number): Float32Array {
-    const a = this.sample(obs, n).action;
-    const tin = this.q1t.inputOffset(n);
-    concatRows(this.engine, tin, obs, this.obsDim, a, this.actDim, n);
-    const t1 = this.q1t.forward(n, tin),
-      t2 = this.q2t.forward(n, tin);
-    const h = this.engine.heap();
-    const v = new Float32Array(n);
-    for (let i = 0; i < n; i++) v[i] = Math.min(h[t1 + i]!, h[t2 + i]!);
-    return v;
+    const t = this.inference.reset();
+    const s = t.constant(obs, n, this.obsDim);
+    const sa = t.concat(s, this.policyOn(t, s, { frozen: true }).action);
+    return t.min(t.mlp(this.q1t, sa, { frozen: true }), t.mlp(this.q2t, sa, { frozen: true })).values();
   }
 
   update(b: Batch): Record<string, number> {
-    const { engine: e, config: c, obsDim: S, actDim: A } = this;
+    const { config: c, obsDim: S, actDim: A } = this;
     const B = b.size;
+    const t = this.tape.reset();
     const alpha = this.alpha;
-    // Critic target: r + γ(1 − d)(min Q'(s', a') − α log π(a'|s')).
-    const nxt = this.sample(b.nextObservations, B);
-    const tin = this.q1t.inputOffset(B);
-    concatRows(e, tin, b.nextObservations, S, nxt.action, A, B);
-    const t1 = this.q1t.forward(B, tin),
-      t2 = this.q2t.forward(B, tin);
-    const h = e.heap();
-    const y = new Float32Array(B);
-    for (let i = 0; i < B; i++) y[i] = b.rewards[i]! + c.discount * (1 - b.dones[i]!) * (Math.min(h[t1 + i]!, h[t2 + i]!) - alpha * nxt.logProb[i]!);
-    const qin = this.q1.inputOffset(B);
-    concatRows(e, qin, b.observations, S, b.actions, A, B);
-    const g = new Float32Array(B);
-    if (B > this.bufRows) {
-      if (this.bufRows) {
-        e.free(this.dQ);
-        e.free(this.dOut);
-      }
-      this.dQ = e.alloc(B);
-      this.dOut = e.alloc(B * 2 * A);
-      this.bufRows = B;
-    }
-    const { dQ, dOut } = this;
-    let qLoss = 0;
-    for (const [q, opt] of [
-      [this.q1, this.opt1],
-      [this.q2, this.opt2],
-    ] as const) {
-      qLoss += mseLoss(e.view(q.forward(B, qin), B), y, g);
-      e.write(dQ, g);
-      q.zeroGrad();
-      q.backward(dQ, { inputGrad: false });
-      opt.step();
-    }
-    // Actor: mean(α log π(a|s) − min Q(s, a)), a reparameterised.
-    const cur = this.sample(b.observations, B);
-    const pin = this.q1.inputOffset(B);
-    concatRows(e, pin, b.observations, S, cur.action, A, B);
-    const o1 = e.read(this.q1.forward(B, pin), B);
-    const o2 = e.read(this.q2.forward(B, pin), B);
-    const dA = new Float32Array(B * A);
-    for (const [q, o, other] of [
-      [this.q1, o1, o2],
-      [this.q2, o2, o1],
-    ] as const) {
-      const hh = e.heap();
-      for (let i = 0; i < B; i++) hh[dQ + i] = o[i]! <= other[i]! ? -1 / B : 0;
-      q.forward(B, pin);
-      const dIn = q.backward(dQ, { paramGrads: false });
-      const h2 = e.heap();
-      for (let r = 0; r < B; r++) for (let j = 0; j < A; j++) dA[r * A + j]! += h2[dIn + r * (S + A) + S + j]!;
-    }
-    const dLp = new Float32Array(B).fill(alpha / B);
-    const dMean = new Float32Array(B * A),
-      dLogStd = new Float32Array(B * A);
-    tanhGaussianBackward(cur.logStd, cur.noise, cur.action, dA, dLp, B, A, dMean, dLogStd);
-    const h3 = e.heap();
-    for (let r = 0; r < B; r++) {
-      for (let j = 0; j < A; j++) {
-        h3[dOut + r * 2 * A + j] = dMean[r * A + j]!;
-        h3[dOut + r * 2 * A + A + j] = dLogStd[r * A + j]! * cur.dRaw[r * A + j]!;
-      }
-    }
-    this.dist(b.observations, B); // re-run forward so backward sees these activations
-    this.actor.zeroGrad();
-    this.actor.backward(dOut, { inputGrad: false });
+    const s = t.constant(b.observations, B, S);
+    const s2 = t.constant(b.nextObservations, B, S);
+
+    // Critic target (no gradient): r + γ(1 − d)(min Q'(s', a') − α log π(a'|s')), a' ~ π(·|s').
+    const next = this.policyOn(t, s2, { frozen: true });
+    const s2a2 = t.concat(s2, next.action);
+    const tq1 = t.mlp(this.q1t, s2a2, { frozen: true });
+    const tq2 = t.mlp(this.q2t, s2a2, { frozen: true });
+    const y = t.map([tq1, tq2, next.logProb], (q1, q2, lp, i) => b.rewards[i!]! + c.discount * (1 - b.dones[i!]!) * (Math.min(q1!, q2!) - alpha * lp!));
+
+    // Critics: L = mse(Q1(s, a), y) + mse(Q2(s, a), y).
+    const sa = t.concat(s, t.constant(b.actions, B, A));
+    const qLoss = t.add(t.mse(t.mlp(this.q1, sa), y), t.mse(t.mlp(this.q2, sa), y));
+    this.opt1.zeroGrad();
+    this.opt2.zeroGrad();
+    t.backward(qLoss);
+    this.opt1.step();
+    this.opt2.step();
+
+    // Actor: L = mean(α log π(a|s) − min Q(s, a)), a ~ π(·|s) reparameterised, critics frozen.
+    const cur = this.policyOn(t, s);
+    const sPi = t.concat(s, cur.action);
+    const qPi = t.min(t.mlp(this.q1, sPi, { frozen: true }), t.mlp(this.q2, sPi, { frozen: true }));
+    const piLoss = t.mean(t.sub(t.scale(cur.logProb, alpha), qPi));
+    this.optA.zeroGrad();
+    t.backward(piLoss);
     this.optA.step();
-    let piLoss = 0,
-      entropy = 0;
-    for (let i = 0; i < B; i++) {
-      piLoss += (alpha * cur.logProb[i]! - Math.min(o1[i]!, o2[i]!)) / B;
-      entropy -= cur.logProb[i]! / B;
-    }
+    const logProbMean = t.mean(cur.logProb).value;
+
     if (c.autoAlpha) {
-      // L(α) = −mean(log α · (log π + H_target)), H_target = −|A|.
-      this.logAlpha.zeroGrad();
-      e.heap()[this.logAlpha.grads] = -(-entropy - A);
+      // L(α) = −log α · mean(log π + H_target), H_target = −|A| (log π detached).
+      const alphaLoss = t.scale(t.mean(t.param(this.logAlpha)), -(logProbMean - A));
+      this.optAlpha.zeroGrad();
+      t.backward(alphaLoss);
       this.optAlpha.step();
     }
     polyak(this.q1t, this.q1, c.tau);
     polyak(this.q2t, this.q2, c.tau);
-    return { 'loss/critic': qLoss, 'loss/actor': piLoss, alpha, entropy };
+    return { 'loss/critic': qLoss.value, 'loss/actor': piLoss.value, alpha, entropy: -logProbMean };
   }
 
   /**
@@ -256,11 +200,6 @@ export class SAC {
   /** Frees engine memory (networks, optimizers, work buffers); the agent must not be used afterwards. */
   dispose(): void {
     this.state.dispose();
-    if (this.bufRows) {
-      this.engine.free(this.dQ);
-      this.engine.free(this.dOut);
-      this.bufRows = 0;
-    }
     this.meanHead?.dispose();
     this.meanHead = null;
   }

@@ -424,6 +424,22 @@ export class Tape {
     );
   }
 
+  /**
+   * lo + (hi − lo)·(tanh(x) + 1)/2: a smooth bound (SAC's log-std head). The derivative is kept in float32, as a
+   * tensor would hold it.
+   */
+  tanhBound(x: Tensor, lo: number, hi: number): Tensor {
+    const half = 0.5 * (hi - lo);
+    return this.unary(
+      x,
+      (v) => lo + half * (Math.tanh(v) + 1),
+      (g, v) => {
+        const th = Math.tanh(v);
+        return g * Math.fround(half * (1 - th * th));
+      },
+    );
+  }
+
   /** exp(x). */
   exp(x: Tensor): Tensor {
     return this.unary(x, Math.exp, (g, _v, y) => g * y);
