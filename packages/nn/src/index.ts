@@ -14,15 +14,7 @@ export {
 } from './engine.js';
 export { MLP, ParamVector, type MLPConfig, type ParamBlock } from './mlp.js';
 export { Adam, polyak, cosineLr, type AdamConfig } from './adam.js';
-export {
-  mseLoss,
-  expectileLoss,
-  gaussianLogProb,
-  tanhGaussianSample,
-  tanhGaussianBackward,
-  weightedGaussianActorBackward,
-  type GaussianActorWork,
-} from './losses.js';
+export { mseLoss, expectileLoss, gaussianLogProb } from './losses.js';
 export { mlpState, mlpFromState, encodeMLP, decodeMLP, exportTfjs, importTfjs, type TfjsExport, type TfjsImport } from './io.js';
 export { MlpPolicy, concatRows } from './policy.js';
 export { AgentState, type StateEntry } from './agent-state.js';

@@ -1,18 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineVariants } from './kernel-sets.js';
 import { Rng } from '@orl/core';
-import {
-  MLP,
-  ParamVector,
-  createEngine,
-  expectileLoss,
-  gaussianLogProb,
-  mseLoss,
-  tanhGaussianBackward,
-  tanhGaussianSample,
-  type Activation,
-  type Engine,
-} from '../src/index.js';
+import { MLP, ParamVector, createEngine, expectileLoss, gaussianLogProb, mseLoss, Tape, type Activation, type Engine } from '../src/index.js';
 
 // Gradient checks against central finite differences. The networks run in float32, so the loss is accumulated in
 // float64 and the step is large enough (h = 1e-2 in float32 parameters) for the difference to be well above rounding.
@@ -203,57 +192,30 @@ describe.each(cases)('gradients on the %s backend', (_name, make, kernels) => {
     gradCheckParams(logStd, loss, backward, rng, 2);
   });
 
-  it('tanh-squashed Gaussian (SAC actor): α·log π(a|s) − Q-like term, reparameterised', () => {
+  it('tanh-squashed Gaussian (SAC actor) on the tape: α·log π(a|s) − Q-like term, reparameterised', () => {
     const rng = new Rng(10);
     const batch = 5,
       obs = 3,
       act = 2;
-    // Network outputs [mean, logStd] per action dim.
+    // Network outputs [mean, raw log std] per action dim; the log std is bounded smoothly, as SAC's head.
     const net = new MLP(e, { sizes: [obs, 16, 2 * act], hidden: 'tanh', seed: 11 });
     const x = Float32Array.from({ length: batch * obs }, () => rng.normal());
     const noise = Float32Array.from({ length: batch * act }, () => rng.normal());
-    const c = Float32Array.from({ length: act }, () => rng.normal());
-    const alpha = 0.2;
-    const action = new Float32Array(batch * act),
-      logp = new Float32Array(batch);
-    const mean = new Float32Array(batch * act),
-      logStd = new Float32Array(batch * act);
-    const dOut = e.alloc(batch * 2 * act);
-    const loss = () => {
-      e.write(net.inputOffset(batch), x);
-      const out = e.read(net.forward(batch), batch * 2 * act);
-      for (let r = 0; r < batch; r++) {
-        for (let j = 0; j < act; j++) {
-          mean[r * act + j] = out[r * 2 * act + j]!;
-          logStd[r * act + j] = Math.tanh(out[r * 2 * act + act + j]!) * 0.5; // bounded, smooth
-        }
-      }
-      tanhGaussianSample(mean, logStd, noise, batch, act, action, logp);
-      let l = 0;
-      for (let r = 0; r < batch; r++) {
-        l += (alpha * logp[r]!) / batch;
-        for (let j = 0; j < act; j++) l -= (c[j]! * action[r * act + j]! ** 2) / batch;
-      }
-      return l;
+    const c = Float32Array.from({ length: batch * act }, (_, i) => 0.3 * (i % 3) - 0.2);
+    const tape = new Tape(e);
+    const build = () => {
+      const t = tape.reset();
+      const out = t.mlp(net, t.constant(x, batch, obs));
+      const logStd = t.tanhBound(t.slice(out, act, 2 * act), -1, 0.5);
+      const { action, logProb } = t.tanhGaussian(t.slice(out, 0, act), logStd, t.constant(noise, batch, act));
+      return t.add(t.scale(t.mean(logProb), 0.2), t.scale(t.mean(t.mul(t.mul(action, action), t.constant(c, batch, act))), -1));
     };
-    const backward = () => {
-      const dA = new Float32Array(batch * act),
-        dLp = new Float32Array(batch).fill(alpha / batch);
-      for (let r = 0; r < batch; r++) for (let j = 0; j < act; j++) dA[r * act + j] = (-2 * c[j]! * action[r * act + j]!) / batch;
-      const dMean = new Float32Array(batch * act),
-        dLogStd = new Float32Array(batch * act);
-      tanhGaussianBackward(logStd, noise, action, dA, dLp, batch, act, dMean, dLogStd);
-      const h = e.heap();
-      const out = e.read(net.forward(batch), batch * 2 * act);
-      for (let r = 0; r < batch; r++) {
-        for (let j = 0; j < act; j++) {
-          h[dOut + r * 2 * act + j] = dMean[r * act + j]!;
-          const t = Math.tanh(out[r * 2 * act + act + j]!);
-          h[dOut + r * 2 * act + act + j] = dLogStd[r * act + j]! * 0.5 * (1 - t * t);
-        }
-      }
-      net.backward(dOut);
-    };
-    gradCheckParams(net, loss, backward, rng);
+    gradCheckParams(
+      net,
+      () => build().value,
+      () => tape.backward(build()),
+      rng,
+    );
+    tape.dispose();
   });
 });
