@@ -116,6 +116,48 @@ export class MLP implements ParamBlock {
     }
   }
 
+  /**
+   * Re-initialises layer `l` as torch.nn.init does, with a zero bias: 'orthogonal' (`orthogonal_(W, gain)`: QR of a
+   * Gaussian matrix, signs fixed by R's diagonal) or 'xavierUniform' (`xavier_uniform_(W, gain)`). CORL's CQL uses
+   * orthogonal √2 for hidden layers and 1e-2 for the last. Draws in PyTorch's [out][in] order.
+   */
+  initLayer(l: number, kind: 'orthogonal' | 'xavierUniform', gain: number, seed: number | Rng): void {
+    const L = this.layers[l];
+    if (!L) throw new OrlError('INVALID_ARGUMENT', `no layer ${l}`);
+    const rng = typeof seed === 'number' ? new Rng(seed) : seed;
+    const rows = L.outDim,
+      cols = L.inDim;
+    const w = new Float64Array(rows * cols); // [out][in]
+    if (kind === 'xavierUniform') {
+      const bound = gain * Math.sqrt(6 / (rows + cols));
+      for (let i = 0; i < w.length; i++) w[i] = rng.uniform(-bound, bound);
+    } else {
+      for (let i = 0; i < w.length; i++) w[i] = rng.normal();
+      // Orthonormalise the columns of the tall orientation (n × k, k ≤ n) by modified Gram–Schmidt: Q of a QR with a
+      // positive diagonal R, i.e. torch's q · sign(diag r).
+      const tall = rows >= cols;
+      const n = tall ? rows : cols,
+        k = tall ? cols : rows;
+      const at = (i: number, j: number) => (tall ? i * cols + j : j * cols + i); // element (i, j) of the n × k matrix
+      for (let j = 0; j < k; j++) {
+        for (let p = 0; p < j; p++) {
+          let dot = 0;
+          for (let i = 0; i < n; i++) dot += w[at(i, p)]! * w[at(i, j)]!;
+          for (let i = 0; i < n; i++) w[at(i, j)]! -= dot * w[at(i, p)]!;
+        }
+        let norm = 0;
+        for (let i = 0; i < n; i++) norm += w[at(i, j)]! ** 2;
+        norm = Math.sqrt(norm);
+        for (let i = 0; i < n; i++) w[at(i, j)]! /= norm;
+      }
+      for (let i = 0; i < w.length; i++) w[i]! *= gain;
+    }
+    const h = this.engine.heap();
+    for (let o = 0; o < rows; o++) for (let i = 0; i < cols; i++) h[L.w + i * L.outDim + o] = w[o * cols + i]!;
+    h.fill(0, L.b, L.b + L.outDim);
+    this.version++;
+  }
+
   /** Makes the activation buffers hold `batch` rows (allocates only when the batch grows). */
   reserve(batch: number): void {
     if (batch <= this.maxBatch) return;

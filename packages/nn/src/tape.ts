@@ -307,9 +307,36 @@ export class Tape {
     return out;
   }
 
+  /** Each row repeated n times in place — rows (r, 0), (r, 1), … (`x.repeat_interleave(n, dim=0)`). */
+  repeatRows(x: Tensor, n: number): Tensor {
+    this.check(x);
+    if (!Number.isInteger(n) || n < 1) throw new OrlError('INVALID_ARGUMENT', `tape.repeatRows: n = ${n}`);
+    const { rows, cols } = x;
+    const out = this.tensor(rows * n, cols, x.requiresGrad);
+    const h = this.engine.heap();
+    for (let r = 0; r < rows; r++) for (let k = 0; k < n; k++) h.copyWithin(out.offset + (r * n + k) * cols, x.offset + r * cols, x.offset + (r + 1) * cols);
+    this.record([out], () => {
+      const g = this.gradOf(x);
+      const hh = this.engine.heap();
+      for (let r = 0; r < rows; r++) for (let k = 0; k < n; k++) for (let j = 0; j < cols; j++) hh[g + r * cols + j]! += hh[out.gradOffset + (r * n + k) * cols + j]!;
+    });
+    return out;
+  }
+
+  /** The same values read as rows × cols (row-major order kept; `x.reshape(rows, cols)`). */
+  reshape(x: Tensor, rows: number, cols: number): Tensor {
+    this.check(x);
+    if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows * cols !== x.size) {
+      throw new OrlError('SHAPE_MISMATCH', `tape.reshape: [${x.rows}×${x.cols}] to [${rows}×${cols}]`);
+    }
+    const out = this.tensor(rows, cols, x.requiresGrad, x.offset);
+    this.record([out], () => this.accumulate(x, out.gradOffset));
+    return out;
+  }
+
   // ── Element-wise ───────────────────────────────────────────────────────────────────────────────────────────────
 
-  /** a + b (same shape). */
+  /** a + b (`b` the same shape, or one row broadcast over a's rows). */
   add(a: Tensor, b: Tensor): Tensor;
   /** a + b (scalars: a sum of losses). */
   add(a: Scalar, b: Scalar): Scalar;
@@ -334,7 +361,7 @@ export class Tape {
     );
   }
 
-  /** a − b (same shape). */
+  /** a − b (`b` the same shape, or broadcast as in `add`). */
   sub(a: Tensor, b: Tensor): Tensor {
     return this.binary(
       a,
@@ -346,7 +373,7 @@ export class Tape {
     );
   }
 
-  /** a ⊙ b (same shape). */
+  /** a ⊙ b (`b` the same shape, or broadcast as in `add`). */
   mul(a: Tensor, b: Tensor): Tensor {
     return this.binary(
       a,
@@ -360,6 +387,7 @@ export class Tape {
 
   /** Element-wise minimum; the gradient goes to the smaller (to `a` on ties, as torch.min). */
   min(a: Tensor, b: Tensor): Tensor {
+    this.same(a, b, 'min');
     return this.binary(
       a,
       b,
@@ -378,24 +406,35 @@ export class Tape {
     da: (g: number, x: number, y: number) => number,
     db: (g: number, x: number, y: number) => number,
   ): Tensor {
-    this.same(a, b, op);
+    this.check(a);
+    this.check(b);
+    // `b` may broadcast over a's rows: [1 × cols] (one value per column) or [1 × 1] (one value), as in PyTorch.
+    const bCols = b.rows === a.rows && b.cols === a.cols ? 0 : b.rows === 1 && b.cols === a.cols ? a.cols : b.rows === 1 && b.cols === 1 ? 1 : -1;
+    if (bCols < 0) throw new OrlError('SHAPE_MISMATCH', `tape.${op}: [${a.rows}×${a.cols}] with [${b.rows}×${b.cols}]`);
+    const bi = bCols === 0 ? (i: number) => i : bCols === 1 ? () => 0 : (i: number) => i % bCols;
     const n = a.size;
     const out = this.tensor(a.rows, a.cols, a.requiresGrad || b.requiresGrad);
     const h = this.engine.heap();
-    for (let i = 0; i < n; i++) h[out.offset + i] = f(h[a.offset + i]!, h[b.offset + i]!);
+    for (let i = 0; i < n; i++) h[out.offset + i] = f(h[a.offset + i]!, h[b.offset + bi(i)]!);
     this.record([out], () => {
       const ga = a.requiresGrad ? this.gradOf(a) : -1;
       const gb = b.requiresGrad ? this.gradOf(b) : -1;
       const hh = this.engine.heap();
       for (let i = 0; i < n; i++) {
+        const j = bi(i);
         const g = hh[out.gradOffset + i]!,
           x = hh[a.offset + i]!,
-          y = hh[b.offset + i]!;
+          y = hh[b.offset + j]!;
         if (ga >= 0) hh[ga + i]! += da(g, x, y);
-        if (gb >= 0) hh[gb + i]! += db(g, x, y);
+        if (gb >= 0) hh[gb + j]! += db(g, x, y);
       }
     });
     return out;
+  }
+
+  /** x + c for a constant c. */
+  addConst(x: Tensor, c: number): Tensor {
+    return this.unary(x, (v) => v + c, (g) => g);
   }
 
   /** k·x. */

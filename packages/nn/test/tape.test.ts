@@ -91,6 +91,18 @@ describe('tape gradients (finite differences)', () => {
     });
   });
 
+  it('broadcasting a row and a single value; addConst; repeatRows and reshape', () => {
+    const a = vec(randn(rng, B * 3)),
+      row = vec(randn(rng, 3)),
+      one = vec([0.7]);
+    gradCheck([a, row, one], [], (t) => {
+      const A = t.param(a, B, 3);
+      const x = t.add(t.mul(A, t.param(row, 1, 3)), t.sub(t.addConst(A, 0.3), t.param(one, 1, 1)));
+      const r = t.reshape(t.repeatRows(x, 2), B * 3, 2);
+      return t.mean(t.mul(r, t.exp(t.scale(r, 0.3))));
+    });
+  });
+
   it('expectile of a difference', () => {
     const q = vec(randn(rng, B)),
       v = vec(randn(rng, B));
@@ -130,6 +142,36 @@ describe('tape gradients (finite differences)', () => {
 });
 
 describe('tape semantics', () => {
+  it('repeatRows repeats each row in place; reshape keeps row-major order', () => {
+    const tape = new Tape(e);
+    const x = tape.constant([1, 2, 3, 4], 2, 2);
+    expect(Array.from(tape.repeatRows(x, 2).values())).toEqual([1, 2, 1, 2, 3, 4, 3, 4]);
+    expect(tape.reshape(x, 1, 4).cols).toBe(4);
+    expect(() => tape.reshape(x, 3, 1)).toThrow(/reshape/);
+  });
+
+  it("orthogonal initialisation gives orthonormal rows (wide) or columns (tall) times the gain, and zero bias", () => {
+    for (const sizes of [
+      [6, 4],
+      [3, 8],
+    ]) {
+      const net = new MLP(e, { sizes, seed: 1 });
+      net.initLayer(0, 'orthogonal', 2, 7);
+      const { weight, bias, inDim, outDim } = net.layer(0); // [in × out]
+      const tall = outDim >= inDim; // PyTorch's W is [out × in]: columns orthonormal when out ≥ in
+      const k = tall ? inDim : outDim;
+      for (let p = 0; p < k; p++) {
+        for (let q = 0; q < k; q++) {
+          let dot = 0;
+          if (tall) for (let o = 0; o < outDim; o++) dot += weight[p * outDim + o]! * weight[q * outDim + o]!;
+          else for (let i = 0; i < inDim; i++) dot += weight[i * outDim + p]! * weight[i * outDim + q]!;
+          expect(dot).toBeCloseTo(p === q ? 4 : 0, 4);
+        }
+      }
+      expect(Array.from(bias).every((b) => b === 0)).toBe(true);
+    }
+  });
+
   it('frozen networks get no parameter gradients but pass input gradients', () => {
     const net = new MLP(e, { sizes: [2, 4, 1], seed: 2 });
     const x = vec([0.5, -1, 2, 0.3]);
@@ -164,7 +206,8 @@ describe('tape semantics', () => {
   it('tensors from before reset() are refused; shapes are checked', () => {
     const tape = new Tape(e);
     const a = tape.constant([1, 2, 3, 4], 2, 2);
-    expect(() => tape.add(a, tape.constant([1, 2], 1, 2))).toThrow(/SHAPE|2×2/);
+    expect(() => tape.add(a, tape.constant([1, 2, 3], 1, 3))).toThrow(/SHAPE|2×2/);
+    expect(() => tape.min(a, tape.constant([1, 2], 1, 2))).toThrow(/SHAPE|2×2/);
     tape.reset();
     expect(() => tape.mean(a)).toThrow(/before reset/);
     expect(() => tape.constant([1, 2], 2, 2)).toThrow(OrlError);
