@@ -10,7 +10,13 @@ import { packageEntries } from './consumer-types.js';
 import { packInstallRun } from './pack-check.js';
 
 const root = resolve(import.meta.dirname, '..');
-const LIMITS: Record<string, number> = { '@orl/td3bc': 3 * 2 ** 20, '@orl/iql': 3 * 2 ** 20, '@orl/bc': 3 * 2 ** 20, '@orl/awac': 3 * 2 ** 20 };
+const LIMITS: Record<string, number> = {
+  '@orl/td3bc': 3 * 2 ** 20,
+  '@orl/iql': 3 * 2 ** 20,
+  '@orl/bc': 3 * 2 ** 20,
+  '@orl/awac': 3 * 2 ** 20,
+  '@orl/cql': 3 * 2 ** 20,
+};
 const rows: { name: string; bytes: number }[] = [];
 for (const { name } of packageEntries()) {
   const r = packInstallRun(name, `console.log('ok')`);

@@ -6,6 +6,7 @@ import { run as datasetsList, collectCmd, generateCmd, importCmd, inspectCmd } f
 import { imputeCmd } from './commands/impute.js';
 import { trainCmd, evalCmd, exportCmd, opeCmd } from './commands/train.js';
 import { pipelineCmd } from './commands/pipeline.js';
+import { OFFLINE_ALGOS } from './pipeline.js';
 import { reportCmd } from './commands/report.js';
 import { addConfigFlags } from './config-flags.js';
 import { gridReportCmd, gridRunCmd, gridStatusCmd, gridWorkerCmd } from './commands/grid.js';
@@ -129,8 +130,8 @@ program
 
 const train = program
   .command('train')
-  .description('train TD3+BC, IQL, BC, AWAC, MOREC or plain MOPO on a dataset (resumes from <out>/checkpoint.orl)')
-  .argument('<algo>', 'td3bc, iql, bc, awac, morec or mopo')
+  .description('train TD3+BC, IQL, BC, AWAC, CQL, MOREC or plain MOPO on a dataset (resumes from <out>/checkpoint.orl)')
+  .argument('<algo>', `${OFFLINE_ALGOS.join(', ')}, morec or mopo`)
   .requiredOption('--dataset <dataset>', 'suite name, D4RL name or path')
   .requiredOption('--out <dir>', 'run folder: metrics.jsonl, checkpoint.orl, policy.orl, tfjs/')
   .option('--steps <n>', 'gradient steps', positive('steps'), 1_000_000)
@@ -150,7 +151,7 @@ const train = program
   .option('--fresh', 'start over in --out (a folder holding another run is refused otherwise)')
   .addOption(backend);
 progressFlags(train);
-addConfigFlags(train, ['td3bc', 'iql', 'bc', 'awac', 'morec', 'rm']);
+addConfigFlags(train, [...OFFLINE_ALGOS, 'morec', 'rm']);
 train.action(trainCmd);
 
 const ope = program
@@ -189,7 +190,7 @@ const pipeline = program
   .description("the paper's experiment: all true rewards vs labelled only vs labelled + imputed")
   .requiredOption('--dataset <dataset>', 'suite name, D4RL name or path')
   .option('--label-fraction <k>', 'labelled fraction', fraction('label-fraction'), 0.01)
-  .addOption(new Option('--algo <algo>', 'algorithm').choices(['td3bc', 'iql', 'bc', 'awac']).default('td3bc'))
+  .addOption(new Option('--algo <algo>', 'algorithm').choices([...OFFLINE_ALGOS]).default('td3bc'))
   .option('--steps <n>', 'gradient steps per run', positive('steps'), 100_000)
   .option('--seeds <list>', 'comma-separated seeds', seeds, [0])
   .option('--eval-every <n>', 'evaluate every n steps', positive('eval-every'), 5000)
@@ -201,7 +202,7 @@ const pipeline = program
   .option('--threads <n>', 'kernel threads per worker (default: cores / workers)', positive('threads'))
   .addOption(backend);
 progressFlags(pipeline);
-addConfigFlags(pipeline, ['td3bc', 'iql', 'bc', 'awac', 'rm']);
+addConfigFlags(pipeline, [...OFFLINE_ALGOS, 'rm']);
 pipeline.action(pipelineCmd);
 
 program
@@ -226,7 +227,7 @@ const gridSpec = (c: Command) =>
         .default('paper'),
     )
     .option('--datasets <list>', 'dataset names (suite names, D4RL names or paths)', list('datasets', String))
-    .option('--algos <list>', 'td3bc,iql (also bc, awac)', list('algos', oneOf('algos', ['td3bc', 'iql', 'bc', 'awac'] as const)))
+    .option('--algos <list>', `td3bc,iql (also ${OFFLINE_ALGOS.slice(2).join(', ')})`, list('algos', oneOf('algos', OFFLINE_ALGOS)))
     .option('--conditions <list>', 'all,labelled,imputed', list('conditions', oneOf('conditions', ['all', 'labelled', 'imputed'] as const)))
     .option('--seeds <list>', 'comma-separated seeds (default 0,1,2)', seeds)
     .option('--label-fractions <list>', 'labelled fractions, e.g. 0.001,0.01,0.1', list('label-fractions', fraction('label-fraction')))

@@ -11,6 +11,7 @@ import { REWARD_MODEL_CONFIG_FIELDS, REWARD_MODEL_DEFAULTS } from '@orl/reward-m
 import { TD3BC_CONFIG_FIELDS, TD3BC_DEFAULTS } from '@orl/td3bc';
 import { BC_CONFIG_FIELDS, BC_DEFAULTS } from '@orl/bc';
 import { AWAC_CONFIG_FIELDS, AWAC_DEFAULTS } from '@orl/awac';
+import { CQL_CONFIG_FIELDS, CQL_DEFAULTS } from '@orl/cql';
 
 export interface ConfigGroup {
   /** Which config the fields fill: an algorithm, or 'rm' (the reward model of the imputed condition). */
@@ -31,6 +32,8 @@ export const CONFIG_GROUPS: readonly ConfigGroup[] = [
   { owner: 'iql', fields: IQL_CONFIG_FIELDS, defaults: IQL_DEFAULTS as never, skip: [...RUN_FLAGS, 'rewardScale'] },
   { owner: 'bc', fields: BC_CONFIG_FIELDS, defaults: BC_DEFAULTS as never, skip: RUN_FLAGS },
   { owner: 'awac', fields: AWAC_CONFIG_FIELDS, defaults: AWAC_DEFAULTS as never, skip: RUN_FLAGS },
+  // CQL's reward scale is CORL's normalisation, computed by the pipeline as for IQL.
+  { owner: 'cql', fields: CQL_CONFIG_FIELDS, defaults: CQL_DEFAULTS as never, skip: [...RUN_FLAGS, 'rewardScale'] },
   {
     owner: 'morec',
     fields: MOREC_CONFIG_FIELDS,

@@ -4,19 +4,19 @@ import type { GridRunRecord } from './grid/run.js';
 
 /**
  * Published references for the paper table. CORL (D4RL v2, final normalized score, ~4 seeds, 1M steps, all rewards;
- * BC (its any_percent_bc at 100%) and AWAC from the same CORL table);
+ * BC (its any_percent_bc at 100%), AWAC and CQL from the same CORL table);
  * Romeo & Bagdanov 2024: averages over the same 9 datasets × {TD3+BC, IQL}, 5 seeds, 1M steps.
  */
 export const CORL_SCORES: Record<string, Record<Algo, number>> = {
-  'halfcheetah-medium': { td3bc: 48.1, iql: 48.3, bc: 42.4, awac: 49.5 },
-  'hopper-medium': { td3bc: 60.4, iql: 67.5, bc: 53.5, awac: 74.5 },
-  'walker2d-medium': { td3bc: 82.7, iql: 80.9, bc: 63.2, awac: 66.5 },
-  'halfcheetah-medium-replay': { td3bc: 44.8, iql: 44.5, bc: 35.7, awac: 44.7 },
-  'hopper-medium-replay': { td3bc: 64.4, iql: 97.4, bc: 29.8, awac: 96.4 },
-  'walker2d-medium-replay': { td3bc: 85.6, iql: 82.2, bc: 21.8, awac: 82.2 },
-  'halfcheetah-medium-expert': { td3bc: 90.8, iql: 94.7, bc: 56.0, awac: 93.6 },
-  'hopper-medium-expert': { td3bc: 101.2, iql: 107.4, bc: 52.3, awac: 52.7 },
-  'walker2d-medium-expert': { td3bc: 110.0, iql: 111.7, bc: 99.0, awac: 49.4 },
+  'halfcheetah-medium': { td3bc: 48.1, iql: 48.3, bc: 42.4, awac: 49.5, cql: 47.0 },
+  'hopper-medium': { td3bc: 60.4, iql: 67.5, bc: 53.5, awac: 74.5, cql: 59.1 },
+  'walker2d-medium': { td3bc: 82.7, iql: 80.9, bc: 63.2, awac: 66.5, cql: 80.8 },
+  'halfcheetah-medium-replay': { td3bc: 44.8, iql: 44.5, bc: 35.7, awac: 44.7, cql: 45.0 },
+  'hopper-medium-replay': { td3bc: 64.4, iql: 97.4, bc: 29.8, awac: 96.4, cql: 95.1 },
+  'walker2d-medium-replay': { td3bc: 85.6, iql: 82.2, bc: 21.8, awac: 82.2, cql: 73.1 },
+  'halfcheetah-medium-expert': { td3bc: 90.8, iql: 94.7, bc: 56.0, awac: 93.6, cql: 95.6 },
+  'hopper-medium-expert': { td3bc: 101.2, iql: 107.4, bc: 52.3, awac: 52.7, cql: 99.3 },
+  'walker2d-medium-expert': { td3bc: 110.0, iql: 111.7, bc: 99.0, awac: 49.4, cql: 109.6 },
 };
 export const PAPER_AVERAGES = { imputed: 68.51, labelled: 9.19 } as const;
 

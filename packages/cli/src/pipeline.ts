@@ -15,17 +15,24 @@ import type { BCConfig } from '@orl/bc';
 import { trainBC } from '@orl/bc/node';
 import type { AWACConfig } from '@orl/awac';
 import { trainAWAC } from '@orl/awac/node';
+import type { CQLConfig } from '@orl/cql';
+import { trainCQL } from '@orl/cql/node';
 import type { BackendChoice, MlpPolicy } from '@orl/nn';
 import { ensureDir, writeFileAtomic } from '@orl/core/node';
 
 export const CONDITIONS = ['all', 'labelled', 'imputed'] as const;
 export type Condition = (typeof CONDITIONS)[number];
 export const CONDITION_LABELS: Record<Condition, string> = { all: 'all true rewards', labelled: 'labelled only', imputed: 'labelled + imputed' };
-export type Algo = 'td3bc' | 'iql' | 'bc' | 'awac';
+/** The model-free algorithms the pipeline, `orl train` and the grid run. */
+export const OFFLINE_ALGOS = ['td3bc', 'iql', 'bc', 'awac', 'cql'] as const;
+export type Algo = (typeof OFFLINE_ALGOS)[number];
+
+/** Algorithms whose rewards are scaled to 1000 / (max return − min return), as CORL's IQL and CQL on MuJoCo. */
+const scalesRewards = (algo: Algo) => algo === 'iql' || algo === 'cql';
 
 /** How tables and plots name an algorithm. */
 export function algoLabel(algo: string): string {
-  return algo === 'td3bc' ? 'TD3+BC' : algo === 'iql' ? 'IQL' : algo === 'bc' ? 'BC' : algo === 'awac' ? 'AWAC' : algo;
+  return algo === 'td3bc' ? 'TD3+BC' : (OFFLINE_ALGOS as readonly string[]).includes(algo) ? algo.toUpperCase() : algo;
 }
 
 export interface CellSpec {
@@ -37,7 +44,7 @@ export interface CellSpec {
   evalEvery: number;
   evalEpisodes: number;
   rewardModel?: Partial<RewardModelConfig>;
-  algoConfig?: Partial<TD3BCConfig> | Partial<IQLConfig> | Partial<BCConfig> | Partial<AWACConfig>;
+  algoConfig?: Partial<TD3BCConfig> | Partial<IQLConfig> | Partial<BCConfig> | Partial<AWACConfig> | Partial<CQLConfig>;
   backend?: BackendChoice;
   /** How training reports progress (not part of the run's identity). */
   progress?: ProgressMode;
@@ -118,7 +125,7 @@ export function conditionData(
     );
   }
   if (spec.condition === 'all') {
-    return { data: transitions, rows: undefined, rewardScale: spec.algo === 'iql' ? iqlRewardScale(raw.episodeReturns()) : undefined, rm: undefined };
+    return { data: transitions, rows: undefined, rewardScale: scalesRewards(spec.algo) ? iqlRewardScale(raw.episodeReturns()) : undefined, rm: undefined };
   }
   let masked: { dataset: Dataset; labelled: Uint32Array; trueRewards?: Float32Array };
   if (given) {
@@ -131,7 +138,7 @@ export function conditionData(
   if (spec.condition === 'labelled') {
     // IQL's reward scale may not use hidden rewards: take it from the labelled rewards' spread per step × 1000 steps.
     let scale: number | undefined;
-    if (spec.algo === 'iql') scale = labelledRewardScale(masked.dataset);
+    if (scalesRewards(spec.algo)) scale = labelledRewardScale(masked.dataset);
     return { data: masked.dataset, rows: masked.labelled, rewardScale: scale, rm: undefined };
   }
   const rm = new RewardModel({ seed: spec.seed, ...spec.rewardModel }, spec.backend ? { backend: spec.backend } : {});
@@ -142,7 +149,7 @@ export function conditionData(
     `imputed ${imputed.report.imputedRows} rewards${imputed.report.imputationError ? `; error vs true (study only): R² ${imputed.report.imputationError.r2.toFixed(3)}` : ''}`,
   );
   let scale: number | undefined;
-  if (spec.algo === 'iql') {
+  if (scalesRewards(spec.algo)) {
     // Episode returns under the imputed rewards, on the raw rows (true labels where labelled).
     const rawNext = raw.nextObservations ? raw : raw.with({ nextObservations: shiftNext(raw) });
     const pred = rm.predict(rawNext).mean;
@@ -275,6 +282,7 @@ export async function runCell(
     | Awaited<ReturnType<typeof trainIQL>>
     | Awaited<ReturnType<typeof trainBC>>
     | Awaited<ReturnType<typeof trainAWAC>>
+    | Awaited<ReturnType<typeof trainCQL>>
     | undefined;
   let diverged: CellResult['diverged'];
   try {
@@ -285,7 +293,9 @@ export async function runCell(
           ? await trainBC(data, algoConfig as Partial<BCConfig>, common)
           : spec.algo === 'awac'
             ? await trainAWAC(data, algoConfig as Partial<AWACConfig>, common)
-            : await trainIQL(data, { ...(algoConfig as Partial<IQLConfig>), rewardScale: rewardScale ?? 1 }, { ...common, normalizeReward: 'none' });
+            : spec.algo === 'cql'
+              ? await trainCQL(data, { ...(algoConfig as Partial<CQLConfig>), rewardScale: rewardScale ?? 1 }, { ...common, normalizeReward: 'none' })
+              : await trainIQL(data, { ...(algoConfig as Partial<IQLConfig>), rewardScale: rewardScale ?? 1 }, { ...common, normalizeReward: 'none' });
   } catch (e) {
     if (!(e instanceof OrlError) || e.code !== 'NON_FINITE' || typeof e.details.step !== 'number') throw e;
     diverged = { step: e.details.step, metric: String(e.details.metric), value: String(e.details.value) };

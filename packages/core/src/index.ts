@@ -8,4 +8,4 @@ export { StateNormalizer } from './normalizer.js';
 export { D4RL_REF_SCORES, D4RL_TASKS, normalizedScore, returnFromNormalized, taskOf, type D4rlTask } from './scores.js';
 export { encodeState, decodeState, stateTensor, type StateDict, type StateValue, type TypedArray } from './serialize.js';
 export { mean, std, median, quantile } from './stats.js';
-export { prepareOffline, inferTask } from './offline.js';
+export { prepareOffline, inferTask, autoRewardScale, returnRangeRewardScale } from './offline.js';

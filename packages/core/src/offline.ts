@@ -36,3 +36,37 @@ export function inferTask(dataset: Dataset, task?: string | null): string | null
   }
   return null;
 }
+
+/** 1000 / (max episode return − min episode return): CORL's reward normalisation for IQL and CQL on MuJoCo. */
+export function returnRangeRewardScale(episodeReturns: ArrayLike<number>, maxEpisodeSteps = 1000): number {
+  let lo = Infinity,
+    hi = -Infinity;
+  for (let i = 0; i < episodeReturns.length; i++) {
+    lo = Math.min(lo, episodeReturns[i]!);
+    hi = Math.max(hi, episodeReturns[i]!);
+  }
+  return hi > lo ? maxEpisodeSteps / (hi - lo) : 1;
+}
+
+/**
+ * The reward scale an algorithm that normalises rewards trains with: `given` when set, 1 when `mode` is 'none', else
+ * `returnRangeRewardScale` of the raw dataset — which needs episode boundaries (not q-learning transitions) and every
+ * reward labelled, refused with a typed error otherwise.
+ */
+export function autoRewardScale(dataset: Dataset, algo: string, given: number | undefined, mode: 'auto' | 'none' = 'auto'): number {
+  if (given !== undefined) return given;
+  if (mode === 'none') return 1;
+  if (dataset.nextObservations && dataset.metadata.transitions === 'qlearning') {
+    throw new OrlError(
+      'INVALID_ARGUMENT',
+      `${algo} reward normalization needs the raw dataset (episode returns): pass the raw rows, config.rewardScale, or normalizeReward: "none"`,
+    );
+  }
+  if (dataset.labelledCount() !== dataset.size) {
+    throw new OrlError(
+      'INVALID_ARGUMENT',
+      `${algo} reward normalization needs every reward (episode returns): pass config.rewardScale or normalizeReward: "none"`,
+    );
+  }
+  return returnRangeRewardScale(dataset.episodeReturns());
+}

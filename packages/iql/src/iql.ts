@@ -7,7 +7,7 @@
  *   actor:   L_π = −mean exp(β·A)·log π(a|s), A = min Q'(s, a) − V(s), weights clipped at 100
  * Gaussian actor with tanh mean and a state-independent log std (CORL); actor lr cosine-decayed over the run.
  */
-import { Rng, type Agent, type Batch, type StateDict, type StateNormalizer } from '@orl/core';
+import { Rng, returnRangeRewardScale, type Agent, type Batch, type StateDict, type StateNormalizer } from '@orl/core';
 import { Adam, AgentState, MLP, MlpPolicy, ParamVector, Tape, cosineLr, polyak, type Engine } from '@orl/nn';
 
 export interface IQLConfig {
@@ -193,12 +193,4 @@ export class IQL implements Agent {
 }
 
 /** CORL/IQL locomotion reward scale: 1000 / (max episode return − min episode return) of the raw dataset. */
-export function iqlRewardScale(episodeReturns: ArrayLike<number>, maxEpisodeSteps = 1000): number {
-  let lo = Infinity,
-    hi = -Infinity;
-  for (let i = 0; i < episodeReturns.length; i++) {
-    lo = Math.min(lo, episodeReturns[i]!);
-    hi = Math.max(hi, episodeReturns[i]!);
-  }
-  return hi > lo ? maxEpisodeSteps / (hi - lo) : 1;
-}
+export const iqlRewardScale = returnRangeRewardScale;

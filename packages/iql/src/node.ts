@@ -1,8 +1,8 @@
 /** Node: training through the core loop (metrics and checkpoints on disk, resume). The main entry is browser-safe. */
-import { OrlError, prepareOffline, type Dataset } from '@orl/core';
+import { autoRewardScale, prepareOffline, type Dataset } from '@orl/core';
 import { trainOffline, type OfflineTrainOptions, type TrainLoopResult } from '@orl/core/node';
 import { createEngine, type BackendChoice, type Engine } from '@orl/nn';
-import { IQL, IQL_DEFAULTS, iqlRewardScale, type IQLConfig } from '@orl/iql';
+import { IQL, IQL_DEFAULTS, type IQLConfig } from '@orl/iql';
 
 export interface TrainIQLOptions extends OfflineTrainOptions {
   /**
@@ -16,23 +16,8 @@ export interface TrainIQLOptions extends OfflineTrainOptions {
 
 /** Trains IQL on an offline dataset through the core loop. The cosine schedule spans `steps` unless set in config. */
 export async function trainIQL(dataset: Dataset, config: Partial<IQLConfig>, options: TrainIQLOptions): Promise<{ agent: IQL; loop: TrainLoopResult }> {
-  let rewardScale = config.rewardScale;
-  if (rewardScale === undefined && (options.normalizeReward ?? 'auto') === 'auto') {
-    if (dataset.nextObservations && dataset.metadata.transitions === 'qlearning') {
-      throw new OrlError(
-        'INVALID_ARGUMENT',
-        'IQL reward normalization needs the raw dataset (episode returns): pass the raw rows, config.rewardScale, or normalizeReward: "none"',
-      );
-    }
-    if (dataset.labelledCount() !== dataset.size) {
-      throw new OrlError(
-        'INVALID_ARGUMENT',
-        'IQL reward normalization needs every reward (episode returns): pass config.rewardScale or normalizeReward: "none"',
-      );
-    }
-    rewardScale = iqlRewardScale(dataset.episodeReturns());
-  }
-  const cfg: IQLConfig = { ...IQL_DEFAULTS, maxSteps: options.steps, ...config, rewardScale: rewardScale ?? 1 };
+  const rewardScale = autoRewardScale(dataset, 'IQL', config.rewardScale, options.normalizeReward);
+  const cfg: IQLConfig = { ...IQL_DEFAULTS, maxSteps: options.steps, ...config, rewardScale };
   const { data, normalizer } = prepareOffline(dataset, options.rows);
   const engine = options.engine ?? createEngine({ backend: options.backend ?? 'auto' });
   const agent = new IQL(engine, data.obsDim, data.actDim, normalizer, cfg);

@@ -173,19 +173,7 @@ export class SAC {
    * Later updates do not change a returned policy's network until policy() is called again (it reuses one copy).
    */
   policy(): MlpPolicy {
-    const A = this.actDim,
-      sizes = this.actor.sizes;
-    this.meanHead ??= new MLP(this.engine, { sizes: [...sizes.slice(0, -1), A], activations: [...this.actor.activations.slice(0, -1), 'tanh'] });
-    const src = this.actor.getParams(),
-      dst = new Float32Array(this.meanHead.size);
-    let off = 0;
-    for (let l = 0; l < sizes.length - 2; l++) off += sizes[l]! * sizes[l + 1]! + sizes[l + 1]!;
-    dst.set(src.subarray(0, off));
-    const inDim = sizes.at(-2)!;
-    // Last layer: weights [in × 2A] row-major → [in × A], bias [2A] → [A].
-    for (let i = 0; i < inDim; i++) for (let o = 0; o < A; o++) dst[off + i * A + o] = src[off + i * 2 * A + o]!;
-    for (let o = 0; o < A; o++) dst[off + inDim * A + o] = src[off + inDim * 2 * A + o]!;
-    this.meanHead.setParams(dst);
+    this.meanHead = this.actor.outputHead(this.actDim, 'tanh', this.meanHead ?? undefined);
     return new MlpPolicy(this.meanHead, StateNormalizer.identity(this.obsDim));
   }
 

@@ -294,6 +294,31 @@ export class MLP implements ParamBlock {
     return c;
   }
 
+  /**
+   * A network computing this one's first `outputs` outputs with `activation` applied — e.g. tanh of a Gaussian actor's
+   * mean half, the deterministic policy to evaluate or export. Hidden layers are copied, the last layer cut to its
+   * first `outputs` columns; pass `into` (a previous head) to refresh it in place.
+   */
+  outputHead(outputs: number, activation: Activation, into?: MLP): MLP {
+    if (!Number.isInteger(outputs) || outputs < 1 || outputs > this.outDim)
+      throw new OrlError('INVALID_ARGUMENT', `outputHead: ${outputs} of ${this.outDim} outputs`);
+    const sizes = [...this.sizes.slice(0, -1), outputs];
+    const head = into ?? new MLP(this.engine, { sizes, activations: [...this.activations.slice(0, -1), activation] });
+    if (head.sizes.join() !== sizes.join()) throw new OrlError('SHAPE_MISMATCH', `outputHead: [${head.sizes}] is not [${sizes}]`);
+    const src = this.getParams(),
+      dst = new Float32Array(head.size);
+    let off = 0;
+    for (let l = 0; l < this.sizes.length - 2; l++) off += this.sizes[l]! * this.sizes[l + 1]! + this.sizes[l + 1]!;
+    dst.set(src.subarray(0, off));
+    const inDim = this.sizes.at(-2)!,
+      full = this.outDim;
+    // Last layer: weights [in × full] row-major → [in × outputs], bias [full] → [outputs].
+    for (let i = 0; i < inDim; i++) for (let o = 0; o < outputs; o++) dst[off + i * outputs + o] = src[off + i * full + o]!;
+    for (let o = 0; o < outputs; o++) dst[off + inDim * outputs + o] = src[off + inDim * full + o]!;
+    head.setParams(dst);
+    return head;
+  }
+
   /** Weights of layer l as [in×out] and its bias (copies). */
   layer(l: number): { weight: Float32Array; bias: Float32Array; inDim: number; outDim: number; activation: Activation } {
     const L = this.layers[l];

@@ -318,7 +318,8 @@ export class Tape {
     this.record([out], () => {
       const g = this.gradOf(x);
       const hh = this.engine.heap();
-      for (let r = 0; r < rows; r++) for (let k = 0; k < n; k++) for (let j = 0; j < cols; j++) hh[g + r * cols + j]! += hh[out.gradOffset + (r * n + k) * cols + j]!;
+      for (let r = 0; r < rows; r++)
+        for (let k = 0; k < n; k++) for (let j = 0; j < cols; j++) hh[g + r * cols + j]! += hh[out.gradOffset + (r * n + k) * cols + j]!;
     });
     return out;
   }
@@ -434,7 +435,11 @@ export class Tape {
 
   /** x + c for a constant c. */
   addConst(x: Tensor, c: number): Tensor {
-    return this.unary(x, (v) => v + c, (g) => g);
+    return this.unary(
+      x,
+      (v) => v + c,
+      (g) => g,
+    );
   }
 
   /** k·x. */

@@ -150,7 +150,7 @@ describe('tape semantics', () => {
     expect(() => tape.reshape(x, 3, 1)).toThrow(/reshape/);
   });
 
-  it("orthogonal initialisation gives orthonormal rows (wide) or columns (tall) times the gain, and zero bias", () => {
+  it('orthogonal initialisation gives orthonormal rows (wide) or columns (tall) times the gain, and zero bias', () => {
     for (const sizes of [
       [6, 4],
       [3, 8],

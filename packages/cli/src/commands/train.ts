@@ -13,7 +13,7 @@ import { configFromFlags } from '../config-flags.js';
 import { TASKS, evaluate, makeEnv, makeEvaluator, renderEpisodeSvg, resolveTask } from '@orl/mujoco-env';
 import { MlpPolicy, createEngine, type BackendChoice } from '@orl/nn';
 import { loadDataset } from '../data.js';
-import { cellSpecOf, runCell, savePolicy, type Algo, type Condition } from '../pipeline.js';
+import { OFFLINE_ALGOS, cellSpecOf, runCell, savePolicy, type Algo, type Condition } from '../pipeline.js';
 
 export interface TrainCmdOptions {
   dataset: string;
@@ -54,13 +54,13 @@ export function progressMode(o: { quiet?: boolean; json?: boolean }): ProgressMo
 }
 
 export async function trainCmd(algo: string, o: TrainCmdOptions): Promise<void> {
-  if (!['td3bc', 'iql', 'bc', 'awac', 'morec', 'mopo'].includes(algo))
-    throw new OrlError('INVALID_ARGUMENT', `unknown algorithm '${algo}' (td3bc, iql, bc, awac, morec or mopo)`);
+  const algos = [...OFFLINE_ALGOS, 'morec', 'mopo'];
+  if (!algos.includes(algo)) throw new OrlError('INVALID_ARGUMENT', `unknown algorithm '${algo}' (${algos.join(', ')})`);
   const owner = algo === 'mopo' ? 'morec' : algo;
   const algoConfig = configFromFlags(
     o,
     owner,
-    ['td3bc', 'iql', 'bc', 'awac', 'morec'].filter((a) => a !== owner),
+    [...OFFLINE_ALGOS, 'morec'].filter((a) => a !== owner),
   );
   const rewardModel = configFromFlags(o, 'rm');
   if (Object.keys(rewardModel).length > 0 && (o.condition !== 'imputed' || owner === 'morec'))

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { OrlError } from '@orl/core';
-import { CONDITIONS, type Algo, type CellSpec, type Condition } from '../pipeline.js';
+import { CONDITIONS, OFFLINE_ALGOS, type Algo, type CellSpec, type Condition } from '../pipeline.js';
 
 /**
  * One grid cell: everything that determines a training run. Its hash names the cell's artifact folder and is stored
@@ -57,7 +57,7 @@ export function validateCell(cell: GridCell): GridCell {
   const bad = (m: string) => new OrlError('INVALID_ARGUMENT', `grid cell ${cell.dataset}/${cell.algo}/${cell.condition}-s${cell.seed}: ${m}`);
   if (!cell.dataset) throw bad('empty dataset');
   if (!(cell.datasetScale > 0 && cell.datasetScale <= 1)) throw bad(`dataset scale must be in (0, 1], got ${cell.datasetScale}`);
-  if (!['td3bc', 'iql', 'bc', 'awac'].includes(cell.algo)) throw bad(`unknown algorithm ${cell.algo}`);
+  if (!(OFFLINE_ALGOS as readonly string[]).includes(cell.algo)) throw bad(`unknown algorithm ${cell.algo}`);
   if (!CONDITIONS.includes(cell.condition)) throw bad(`unknown condition ${cell.condition}`);
   if (!Number.isInteger(cell.seed) || cell.seed < 0) throw bad(`seed must be a non-negative integer, got ${cell.seed}`);
   if (!(cell.labelFraction > 0 && cell.labelFraction < 1)) throw bad(`label fraction must be in (0, 1), got ${cell.labelFraction}`);
