@@ -16,7 +16,7 @@
  *     when all candidates are worse than most model samples on the data. Ranking (AUC) is unchanged.
  */
 import { type Dataset, OrlError, Rng, StateNormalizer, type StateDict } from '@orl/core';
-import { Adam, MLP, type Engine } from '@orl/nn';
+import { Adam, MLP, Tape, type Engine } from '@orl/nn';
 import type { DynamicsEnsemble } from './dynamics.js';
 import { boundLogVar, gaussianNll } from './gaussian.js';
 
@@ -109,12 +109,8 @@ export class DynamicsReward {
       dReal = new Float32Array(B * obsDim),
       dFake = new Float32Array(B * obsDim);
     const x = new Float32Array(2 * B * w),
-      g = new Float32Array(2 * B);
-    const gOut = this.engine.alloc(2 * B),
-      gModel = this.engine.alloc(B * 2 * td);
-    const gm = new Float32Array(B * 2 * td),
-      y = new Float32Array(B * td),
-      mRow = new Float32Array(B * 2 * td);
+      y = new Float32Array(B * td);
+    const tape = new Tape(this.engine);
     this.snapshots = [];
     let last: Record<string, number> = {};
     for (let step = 1; step <= c.steps; step++) {
@@ -133,8 +129,10 @@ export class DynamicsReward {
         xin.set(a.subarray(r * actDim, (r + 1) * actDim), r * (obsDim + actDim) + obsDim);
       }
       dynamics.inputNorm!.normalize(xin, xin);
-      this.engine.write(member.inputOffset(B), xin);
-      mRow.set(this.engine.view(member.forward(B), B * 2 * td));
+      const t = tape.reset();
+      // The model's raw outputs, kept on the tape for its REINFORCE + MLE step below.
+      const modelOut = t.mlp(member, t.constant(xin, B, obsDim + actDim), { frozen: modelOpts.length === 0 });
+      const mRow = modelOut.values();
       const eps = new Float32Array(B * obsDim);
       for (let r = 0; r < B; r++) {
         for (let j = 0; j < obsDim; j++) {
@@ -146,22 +144,24 @@ export class DynamicsReward {
       // Discriminator step: BCE(real → 1, fake → 0), logits in one batch of 2B.
       this.pack(s, a, dReal, B, x.subarray(0, B * w));
       this.pack(s, a, dFake, B, x.subarray(B * w));
-      this.engine.write(this.net.inputOffset(2 * B), x);
-      const logits = this.engine.read(this.net.forward(2 * B), 2 * B);
-      let dLoss = 0,
-        accReal = 0,
+      const logitsT = t.mlp(this.net, t.constant(x, 2 * B, w));
+      const logits = logitsT.values();
+      let accReal = 0,
         accFake = 0;
-      for (let r = 0; r < 2 * B; r++) {
-        const p = sigmoid(logits[r]!),
-          label = r < B ? 1 : 0;
-        dLoss -= (label ? Math.log(p + 1e-8) : Math.log(1 - p + 1e-8)) / (2 * B);
-        g[r] = (p - label) / (2 * B);
-        if (r < B) accReal += p > 0.5 ? 1 / B : 0;
-        else accFake += p < 0.5 ? 1 / B : 0;
-      }
-      this.engine.write(gOut, g);
-      this.net.zeroGrad();
-      this.net.backward(gOut, { inputGrad: false });
+      const dLoss = t.lossOf(logitsT, (l, g) => {
+        let loss = 0;
+        for (let r = 0; r < 2 * B; r++) {
+          const p = sigmoid(l[r]!),
+            label = r < B ? 1 : 0;
+          loss -= (label ? Math.log(p + 1e-8) : Math.log(1 - p + 1e-8)) / (2 * B);
+          g[r] = (p - label) / (2 * B);
+          if (r < B) accReal += p > 0.5 ? 1 / B : 0;
+          else accFake += p < 0.5 ? 1 / B : 0;
+        }
+        return loss;
+      });
+      opt.zeroGrad();
+      t.backward(dLoss);
       opt.step();
       // Model step: REINFORCE with the discriminator's reward on the fake samples + MLE on the real batch.
       if (modelOpts.length) {
@@ -176,34 +176,36 @@ export class DynamicsReward {
           for (let j = 0; j < obsDim; j++) y[r * td + j] = dReal[r * obsDim + j]!;
           if (td > obsDim) y[r * td + obsDim] = mRow[r * 2 * td + obsDim]!; // leave the reward head alone here
         }
-        gaussianNll(mRow, y, B, td, gm);
-        for (let i = 0; i < gm.length; i++) gm[i]! *= c.mleWeight;
-        const n = B * obsDim;
-        for (let r = 0; r < B; r++) {
-          const adv = rD[r]! - mean;
-          for (let j = 0; j < obsDim; j++) {
-            const { logvar, grad: dlv } = boundLogVar(mRow[r * 2 * td + td + j]!);
-            const e = eps[r * obsDim + j]!;
-            // d log p(Δs_fake)/dμ = e·σ/σ² = e/σ (with Δs held fixed); d/dlogvar = 0.5(e² − 1).
-            gm[r * 2 * td + j]! -= (adv * e * Math.exp(-0.5 * logvar)) / n;
-            gm[r * 2 * td + td + j]! -= (adv * 0.5 * (e * e - 1) * dlv) / n;
+        // The surrogate's gradient: MLE on the real Δs, minus the REINFORCE term (the loss value itself is not reported).
+        const surrogate = t.lossOf(modelOut, (_, gm) => {
+          gaussianNll(mRow, y, B, td, gm);
+          for (let i = 0; i < gm.length; i++) gm[i]! *= c.mleWeight;
+          const n = B * obsDim;
+          for (let r = 0; r < B; r++) {
+            const adv = rD[r]! - mean;
+            for (let j = 0; j < obsDim; j++) {
+              const { logvar, grad: dlv } = boundLogVar(mRow[r * 2 * td + td + j]!);
+              const e = eps[r * obsDim + j]!;
+              // d log p(Δs_fake)/dμ = e·σ/σ² = e/σ (with Δs held fixed); d/dlogvar = 0.5(e² − 1).
+              gm[r * 2 * td + j]! -= (adv * e * Math.exp(-0.5 * logvar)) / n;
+              gm[r * 2 * td + td + j]! -= (adv * 0.5 * (e * e - 1) * dlv) / n;
+            }
           }
-        }
-        this.engine.write(member.inputOffset(B), xin);
-        member.forward(B);
-        this.engine.write(gModel, gm);
-        member.zeroGrad();
-        member.backward(gModel, { inputGrad: false });
+          return 0;
+        });
+        modelOpts[k]!.zeroGrad();
+        t.backward(surrogate);
         modelOpts[k]!.step();
       }
       if (step > c.steps - c.snapshotWindow && (c.steps - step) % c.snapshotEvery === 0) this.snapshots.push(this.net.getParams());
-      last = { 'loss/discriminator': dLoss, 'acc/real': accReal, 'acc/fake': accFake };
+      last = { 'loss/discriminator': dLoss.value, 'acc/real': accReal, 'acc/fake': accFake };
       onStep?.(step, last);
     }
     if (this.snapshots.length === 0) this.snapshots.push(this.net.getParams());
     this.net.setParams(this.snapshots.at(-1)!);
-    this.engine.free(gOut);
-    this.engine.free(gModel);
+    tape.dispose();
+    opt.dispose();
+    for (const o of modelOpts) o.dispose();
     this.calibration = null;
     if (c.calibration === 'equilibrium') this.calibrate(dynamics, data);
     return last;
@@ -248,8 +250,7 @@ export class DynamicsReward {
       const l = new Float32Array(n);
       for (let st = 0; st < n; st += 4096) {
         const m = Math.min(4096, n - st);
-        this.engine.write(this.net.inputOffset(m), x.subarray(st * this.inDim, (st + m) * this.inDim));
-        l.set(this.engine.view(this.net.forward(m), m), st);
+        l.set(this.net.predict(x.subarray(st * this.inDim, (st + m) * this.inDim), m), st);
       }
       return l;
     });

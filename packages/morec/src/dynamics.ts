@@ -1,5 +1,5 @@
 import { type Dataset, OrlError, Rng, StateNormalizer, type StateDict } from '@orl/core';
-import { Adam, MLP, mlpState, type Engine } from '@orl/nn';
+import { Adam, MLP, Tape, mlpState, type Engine } from '@orl/nn';
 import { boundLogVar, gaussianNll } from './gaussian.js';
 
 /** A row carries a usable reward: not masked out, and finite. */
@@ -125,8 +125,7 @@ export class DynamicsEnsemble {
     const x = new Float32Array(B * w),
       y = new Float32Array(B * td),
       mask = new Float32Array(B).fill(1),
-      g = new Float32Array(B * 2 * td);
-    const dOut = this.engine.alloc(B * 2 * td);
+      tape = new Tape(this.engine);
     const hx = new Float32Array(nHold * w),
       hy = new Float32Array(nHold * td),
       hm = new Float32Array(nHold).fill(1);
@@ -143,12 +142,10 @@ export class DynamicsEnsemble {
         for (let s = 0; s + B <= order.length; s += B) {
           this.inputs(data, order, s, B, x);
           this.targets(data, order, s, B, y, mask);
-          this.engine.write(m.inputOffset(B), x);
-          const out = m.forward(B);
-          this.nll(this.engine.view(out, B * 2 * td), y, B, mask, g);
-          this.engine.write(dOut, g);
-          m.zeroGrad();
-          m.backward(dOut, { inputGrad: false });
+          const t = tape.reset();
+          const loss = t.lossOf(t.mlp(m, t.constant(x, B, w)), (out, g) => this.nll(out, y, B, mask, g));
+          opts[k]!.zeroGrad();
+          t.backward(loss);
           opts[k]!.step();
         }
       });
@@ -171,7 +168,8 @@ export class DynamicsEnsemble {
       .sort((a, b) => a[0] - b[0])
       .slice(0, c.elites)
       .map(([, k]) => k);
-    this.engine.free(dOut);
+    tape.dispose();
+    for (const o of opts) o.dispose();
     return { holdout: best, epochs: Math.min(epoch, c.maxEpochs), elites: [...this.eliteIdx] };
   }
 
@@ -210,8 +208,7 @@ export class DynamicsEnsemble {
     const chunk = 4096;
     for (let s = 0; s < n; s += chunk) {
       const k = Math.min(chunk, n - s);
-      this.engine.write(m.inputOffset(k), x.subarray(s * (this.obsDim + this.actDim), (s + k) * (this.obsDim + this.actDim)));
-      out.set(this.engine.view(m.forward(k), k * 2 * td), s * 2 * td);
+      out.set(m.predict(x.subarray(s * (this.obsDim + this.actDim), (s + k) * (this.obsDim + this.actDim)), k), s * 2 * td);
     }
     return out;
   }

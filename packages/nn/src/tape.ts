@@ -578,6 +578,24 @@ export class Tape {
     return out;
   }
 
+  /**
+   * A scalar loss of `x` computed by plain array code that also writes d(loss)/dx — the bridge for losses kept as JS
+   * functions (a bounded-variance Gaussian NLL, a GAN's BCE, a REINFORCE estimate). `fn(values, grad)` receives a copy
+   * of x's values and a zeroed gradient array of the same length, and returns the loss.
+   */
+  lossOf(x: Tensor, fn: (values: Float32Array, grad: Float32Array) => number): Scalar {
+    this.check(x);
+    const grad = new Float32Array(x.size);
+    const out = new Scalar(this, fn(x.values(), grad), x.requiresGrad, this.generation);
+    this.record([out], () => {
+      const gx = this.gradOf(x);
+      const g = out.gradValue;
+      const hh = this.engine.heap();
+      for (let i = 0; i < x.size; i++) hh[gx + i]! += g * grad[i]!;
+    });
+    return out;
+  }
+
   /** IQL's expectile loss of u: mean(|τ − 1(u < 0)| · u²). */
   expectile(u: Tensor, tau: number): Scalar {
     this.check(u);

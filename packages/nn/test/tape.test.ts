@@ -103,6 +103,21 @@ describe('tape gradients (finite differences)', () => {
     });
   });
 
+  it('lossOf: a loss written as array code with its own gradient (here Σ sin(x)·w / n)', () => {
+    const a = vec(randn(rng, B * 2));
+    const w = randn(rng, B * 2);
+    gradCheck([a], [], (t) =>
+      t.lossOf(t.exp(t.scale(t.param(a, B, 2), 0.5)), (v, g) => {
+        let l = 0;
+        for (let i = 0; i < v.length; i++) {
+          l += (Math.sin(v[i]!) * w[i]!) / v.length;
+          g[i] = (Math.cos(v[i]!) * w[i]!) / v.length;
+        }
+        return l;
+      }),
+    );
+  });
+
   it('expectile of a difference', () => {
     const q = vec(randn(rng, B)),
       v = vec(randn(rng, B));

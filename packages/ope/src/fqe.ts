@@ -6,7 +6,7 @@
  * Q sees standardised states (the dataset's statistics); π sees raw observations, as it does when it acts.
  */
 import { Rng, type StateNormalizer, normalizedScore, type Agent, type Batch, type Dataset, type Policy, type StateDict } from '@orl/core';
-import { Adam, MLP, concatRows, mlpState, mseLoss, polyak, type Engine } from '@orl/nn';
+import { Adam, MLP, Tape, mlpState, polyak, type Engine } from '@orl/nn';
 
 export interface FQEConfig {
   /** Discount factor γ (d3rlpy FQE: 0.99). */
@@ -49,9 +49,7 @@ export class FQE implements Agent {
   private s: Float32Array;
   private s2: Float32Array;
   private a2: Float32Array;
-  private y: Float32Array;
-  private g: Float32Array;
-  private readonly dQ: number;
+  private readonly tape: Tape;
   /** π(s') of every row of the sampled dataset, when precomputed (the evaluated policy never changes). */
   private nextActions: Float32Array | null = null;
 
@@ -71,9 +69,7 @@ export class FQE implements Agent {
     this.s = new Float32Array(B * obsDim);
     this.s2 = new Float32Array(B * obsDim);
     this.a2 = new Float32Array(B * actDim);
-    this.y = new Float32Array(B);
-    this.g = new Float32Array(B);
-    this.dQ = engine.alloc(B);
+    this.tape = new Tape(engine);
   }
 
   /**
@@ -93,40 +89,30 @@ export class FQE implements Agent {
   }
 
   update(batch: Batch): Record<string, number> {
-    const { engine: e, config: c, target } = this;
+    const { config: c, target, tape: t } = this;
     const { obsDim, actDim } = target;
     const B = batch.size;
-    if (B > this.y.length) throw new RangeError(`FQE: batch of ${B} rows, built for ${this.y.length}`);
-    this.normalizer.normalize(batch.observations, this.s);
-    this.normalizer.normalize(batch.nextObservations, this.s2);
-
-    // y = r + γ(1 − d)·Q'(s', π(s'))
+    if (B > this.s.length / obsDim) throw new RangeError(`FQE: batch of ${B} rows, built for ${this.s.length / obsDim}`);
+    t.reset();
+    const s = t.constant(this.normalizer.normalize(batch.observations, this.s), B, obsDim);
+    const s2 = t.constant(this.normalizer.normalize(batch.nextObservations, this.s2), B, obsDim);
     if (this.nextActions && batch.indices) {
       const na = this.nextActions;
       for (let i = 0; i < B; i++) this.a2.set(na.subarray(batch.indices[i]! * actDim, (batch.indices[i]! + 1) * actDim), i * actDim);
     } else actRows(target, batch.nextObservations, B, this.a2);
-    const tin = this.qTarget.inputOffset(B);
-    concatRows(e, tin, this.s2, obsDim, this.a2, actDim, B);
-    const tq = this.qTarget.forward(B, tin);
-    let h = e.heap();
-    for (let i = 0; i < B; i++) this.y[i] = batch.rewards[i]! + (1 - batch.dones[i]!) * c.discount * h[tq + i]!;
 
-    // L = mean (Q(s, a) − y)²
-    const sa = this.q.inputOffset(B);
-    concatRows(e, sa, this.s, obsDim, batch.actions, actDim, B);
-    const out = this.q.forward(B, sa);
-    h = e.heap();
-    let qMean = 0;
-    for (let i = 0; i < B; i++) qMean += h[out + i]! / B;
-    const loss = mseLoss(e.view(out, B), this.y, this.g);
-    e.write(this.dQ, this.g);
-    this.q.zeroGrad();
-    this.q.backward(this.dQ, { inputGrad: false });
+    // y = r + γ(1 − d)·Q'(s', π(s')), no gradient; L = mean (Q(s, a) − y)².
+    const tq = t.mlp(this.qTarget, t.concat(s2, t.constant(this.a2, B, actDim)), { frozen: true });
+    const y = t.map(tq, (q, i) => batch.rewards[i!]! + (1 - batch.dones[i!]!) * c.discount * q!);
+    const q = t.mlp(this.q, t.concat(s, t.constant(batch.actions, B, actDim)));
+    const loss = t.mse(q, y);
+    this.opt.zeroGrad();
+    t.backward(loss);
     this.opt.step();
 
     this.steps++;
     if (this.steps % c.targetUpdateInterval === 0) polyak(this.qTarget, this.q, 1); // hard copy
-    return { 'loss/fqe': loss, 'q/mean': qMean };
+    return { 'loss/fqe': loss.value, 'q/mean': t.mean(q).value };
   }
 
   /** Q(s, π(s)) for `n` raw observations. */
@@ -134,6 +120,7 @@ export class FQE implements Agent {
     const { obsDim, actDim } = this.target;
     const out = new Float32Array(n);
     const chunk = 1024;
+    const sa = new Float32Array(chunk * (obsDim + actDim));
     const s = new Float32Array(chunk * obsDim);
     const a = new Float32Array(chunk * actDim);
     for (let start = 0; start < n; start += chunk) {
@@ -141,10 +128,11 @@ export class FQE implements Agent {
       const raw = observations.subarray(start * obsDim, (start + m) * obsDim);
       actRows(this.target, raw, m, a.subarray(0, m * actDim));
       this.normalizer.normalize(raw, s.subarray(0, m * obsDim));
-      const inp = this.q.inputOffset(m);
-      concatRows(this.engine, inp, s.subarray(0, m * obsDim), obsDim, a.subarray(0, m * actDim), actDim, m);
-      const q = this.q.forward(m, inp);
-      out.set(this.engine.view(q, m), start);
+      for (let r = 0; r < m; r++) {
+        sa.set(s.subarray(r * obsDim, (r + 1) * obsDim), r * (obsDim + actDim));
+        sa.set(a.subarray(r * actDim, (r + 1) * actDim), r * (obsDim + actDim) + obsDim);
+      }
+      out.set(this.q.predict(sa.subarray(0, m * (obsDim + actDim)), m), start);
     }
     return out;
   }

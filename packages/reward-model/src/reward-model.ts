@@ -4,7 +4,7 @@
  * hyperparameters; the defaults below were chosen by measurement on the generated suite (README: "Choosing defaults").
  */
 import { type Dataset, OrlError, Rng, StateNormalizer, decodeState, encodeState, type StateDict } from '@orl/core';
-import { Adam, MLP, createEngine, mlpFromState, mlpState, mseLoss, type Activation, type BackendChoice, type Engine } from '@orl/nn';
+import { Adam, MLP, Tape, createEngine, mlpFromState, mlpState, type Activation, type BackendChoice, type Engine } from '@orl/nn';
 import { regressionMetrics, type RegressionMetrics } from './metrics.js';
 
 export interface RewardModelConfig {
@@ -174,9 +174,8 @@ export class RewardModel {
       bestEpochs: number[] = [];
     const B = Math.min(c.batchSize, trainRows.length);
     const xb = new Float32Array(B * w),
-      zb = new Float32Array(B),
-      g = new Float32Array(B);
-    const dOut = this.engine.alloc(B);
+      zb = new Float32Array(B);
+    const tape = new Tape(this.engine);
     for (let k = 0; k < c.ensemble; k++) {
       const net = new MLP(this.engine, { sizes: [w, ...c.hidden, 1], hidden: c.activation, seed: rng.fork() });
       const opt = new Adam(net, { lr: c.lr, weightDecay: c.weightDecay });
@@ -193,12 +192,10 @@ export class RewardModel {
             xb.set(trainX.subarray(j * w, (j + 1) * w), b * w);
             zb[b] = trainZ[j]!;
           }
-          this.engine.write(net.inputOffset(B), xb);
-          const out = net.forward(B);
-          mseLoss(this.engine.view(out, B), zb, g);
-          this.engine.write(dOut, g);
-          net.zeroGrad();
-          net.backward(dOut, { inputGrad: false });
+          const t = tape.reset();
+          const loss = t.mse(t.mlp(net, t.constant(xb, B, w)), t.constant(zb, B, 1));
+          opt.zeroGrad();
+          t.backward(loss);
           opt.step();
         }
         if (valRows.length === 0) continue;
@@ -215,7 +212,7 @@ export class RewardModel {
       bestEpochs.push(valRows.length > 0 ? bestEpoch : c.epochs);
       this.members.push(net);
     }
-    this.engine.free(dOut);
+    tape.dispose();
     const trainPred = this.predictFeatures(trainX, trainRows.length).mean;
     return {
       labelledRows: labelled.length,
@@ -235,10 +232,8 @@ export class RewardModel {
     const chunk = 8192;
     for (let s = 0; s < n; s += chunk) {
       const m = Math.min(chunk, n - s);
-      this.engine.write(net.inputOffset(m), x.subarray(s * w, (s + m) * w));
-      const y = net.forward(m);
-      const h = this.engine.heap();
-      for (let i = 0; i < m; i++) out[s + i] = h[y + i]! * this.targetStd + this.targetMean;
+      const y = net.predict(x.subarray(s * w, (s + m) * w), m);
+      for (let i = 0; i < m; i++) out[s + i] = y[i]! * this.targetStd + this.targetMean;
     }
     return out;
   }
