@@ -2,7 +2,8 @@ import { Rng, StateNormalizer, UniformSampler, toTransitions } from '@orl/core';
 import { createEngine } from '@orl/nn';
 import { describe, expect, it } from 'vitest';
 import { agentConformance } from '../../../tools/agent-conformance.js';
-import { banditData, optimal } from '../../../tools/rl-test-helpers.js';
+import { banditData, optimal, refForward } from '../../../tools/rl-test-helpers.js';
+import { randomBatches } from '../../../tools/update-fixture.js';
 import { CQL } from '../src/index.js';
 import { trainCQL } from '../src/node.js';
 
@@ -96,4 +97,75 @@ agentConformance('CQL', (engine, seed) => new CQL(engine, 4, 2, StateNormalizer.
   obsDim: 4,
   actDim: 2,
   batchSize: 32,
+});
+
+describe("CQL's losses against CORL's formulas", () => {
+  it('loss/critic and loss/cql equal a float64 recomputation from the same samples (importance-sampled logsumexp)', () => {
+    const [S, A, B, N] = [3, 2, 4, 3];
+    const sizes = [S + A, 8, 1];
+    const agent = new CQL(createEngine({ backend: 'js', notice: false }), S, A, StateNormalizer.identity(S), {
+      hidden: [8],
+      batchSize: B,
+      cqlNActions: N,
+      seed: 3,
+    });
+    const before = agent.stateDict() as Record<string, any>;
+    const batch = randomBatches(S, A, B, 1, 21)[0]!;
+    const m = agent.update(batch);
+
+    // Replay the agent's random draws in its order: π(s), π(s'), uniform actions, π(s) × N, π(s') × N.
+    const rng = Rng.fromState(before.rng);
+    const nets = before.nets as Record<string, { params: Float32Array }>;
+    const [mult, offset] = before.logStdAffine as Float32Array;
+    const sample = (obs: Float32Array, rows: number) => {
+      const noise = rng.fillNormal(new Float32Array(rows * A));
+      const action: number[] = [],
+        logProb: number[] = [];
+      for (let r = 0; r < rows; r++) {
+        const out = refForward(nets.actor!.params, [S, 8, 2 * A], Array.from(obs.subarray(r * S, (r + 1) * S)), 'linear');
+        let lp = 0;
+        for (let j = 0; j < A; j++) {
+          const ls = Math.min(2, Math.max(-20, Math.fround(Math.fround(out[A + j]! * mult!) + offset!)));
+          const e = noise[r * A + j]!;
+          const act = Math.tanh(out[j]! + Math.exp(ls) * e);
+          action.push(act);
+          lp += -0.5 * e * e - ls - 0.5 * Math.log(2 * Math.PI) - Math.log(1 - act * act + 1e-6);
+        }
+        logProb.push(lp);
+      }
+      return { action, logProb };
+    };
+    const repeat = (x: Float32Array) => Float32Array.from({ length: B * N * S }, (_, i) => x[Math.floor(i / (N * S)) * S + (i % S)]!);
+    sample(batch.observations, B); // the actor's own sample (actor loss)
+    const next = sample(batch.nextObservations, B);
+    const uniform = Array.from({ length: B * N * A }, () => rng.uniform(-1, 1));
+    const cur = sample(repeat(batch.observations), B * N);
+    const nxt = sample(repeat(batch.nextObservations), B * N);
+    const Q = (name: string, s: ArrayLike<number>, a: ArrayLike<number>) =>
+      refForward(nets[name]!.params, sizes, [...Array.from(s), ...Array.from(a)], 'linear')[0]!;
+    const obs = (b: number) => batch.observations.subarray(b * S, (b + 1) * S);
+    const y = Array.from({ length: B }, (_, b) => {
+      const s2 = batch.nextObservations.subarray(b * S, (b + 1) * S),
+        a2 = next.action.slice(b * A, (b + 1) * A);
+      return batch.rewards[b]! + (1 - batch.dones[b]!) * 0.99 * Math.min(Q('q1Target', s2, a2), Q('q2Target', s2, a2));
+    });
+    let bellman = 0,
+      penalty = 0;
+    for (const q of ['q1', 'q2']) {
+      for (let b = 0; b < B; b++) {
+        const qData = Q(q, obs(b), batch.actions.subarray(b * A, (b + 1) * A));
+        bellman += (qData - y[b]!) ** 2 / B;
+        const logits: number[] = [];
+        for (let n = 0; n < N; n++) logits.push(Q(q, obs(b), uniform.slice((b * N + n) * A, (b * N + n + 1) * A)) - A * Math.log(0.5));
+        for (let n = 0; n < N; n++) logits.push(Q(q, obs(b), nxt.action.slice((b * N + n) * A, (b * N + n + 1) * A)) - nxt.logProb[b * N + n]!);
+        for (let n = 0; n < N; n++) logits.push(Q(q, obs(b), cur.action.slice((b * N + n) * A, (b * N + n + 1) * A)) - cur.logProb[b * N + n]!);
+        const mx = Math.max(...logits);
+        const lse = mx + Math.log(logits.reduce((z, l) => z + Math.exp(l - mx), 0));
+        penalty += (lse - qData) / B;
+      }
+    }
+    expect(m['loss/critic']).toBeCloseTo(bellman, 4);
+    expect(m['loss/cql']).toBeCloseTo(penalty, 4);
+    expect(Math.abs(penalty)).toBeGreaterThan(0.1); // the comparison is not between two near-zeros
+  });
 });
