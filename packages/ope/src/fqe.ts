@@ -160,6 +160,14 @@ export class FQE implements Agent {
     };
   }
 
+  /** Frees engine memory (networks, optimizer moments, the tape's buffers); the estimator must not be used afterwards. */
+  dispose(): void {
+    this.tape.dispose();
+    this.opt.dispose();
+    this.q.dispose();
+    this.qTarget.dispose();
+  }
+
   loadStateDict(s: StateDict): void {
     const nets = s.nets as Record<string, { params: Float32Array }>;
     this.q.setParams(nets.q!.params);

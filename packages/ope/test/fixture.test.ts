@@ -10,5 +10,9 @@ it('FQE: 20 updates on fixed batches give the recorded state, bit for bit', () =
   const engine = createEngine({ backend: 'js', notice: false });
   const policy = new MlpPolicy(new MLP(engine, { sizes: [3, 8, 2], output: 'tanh', seed: 3 }), StateNormalizer.identity(3));
   const fqe = new FQE(engine, policy, StateNormalizer.identity(3), { hidden: [16, 16], batchSize: 32, seed: 4 });
+  const before = engine.allocatedFloats();
   expect(checksumAfter(fqe, { obsDim: 3, actDim: 2, batchSize: 32 }, 20)).toBe('a61dad33');
+  expect(engine.allocatedFloats()).toBeGreaterThan(before);
+  fqe.dispose();
+  expect(engine.allocatedFloats()).toBeLessThan(before);
 });
