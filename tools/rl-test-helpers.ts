@@ -47,3 +47,19 @@ export function banditData(n: number, seed: number): Dataset {
     { obsDim: 2, actDim: 1 },
   );
 }
+
+/**
+ * Mean squared error of a policy's action to the one-step task's optimal action over 500 seeded states, and the same
+ * for behaviour cloning of its uniform behaviour (which converges to the behaviour mean, 0).
+ */
+export function banditError(policy: { act(obs: Float32Array): Float32Array }): { err: number; bcErr: number } {
+  const rng = new Rng(9);
+  let err = 0,
+    bcErr = 0;
+  for (let k = 0; k < 500; k++) {
+    const s = Float32Array.from([rng.uniform(-1, 1), rng.uniform(-1, 1)]);
+    err += (policy.act(s)[0]! - optimal(s[0]!, s[1]!)) ** 2 / 500;
+    bcErr += optimal(s[0]!, s[1]!) ** 2 / 500;
+  }
+  return { err, bcErr };
+}

@@ -2,7 +2,7 @@ import { Rng, StateNormalizer, UniformSampler, toTransitions } from '@orl/core';
 import { createEngine } from '@orl/nn';
 import { describe, expect, it } from 'vitest';
 import { agentConformance } from '../../../tools/agent-conformance.js';
-import { banditData, optimal, refForward } from '../../../tools/rl-test-helpers.js';
+import { banditData, banditError, refForward } from '../../../tools/rl-test-helpers.js';
 import { randomBatches } from '../../../tools/update-fixture.js';
 import { CQL } from '../src/index.js';
 import { trainCQL } from '../src/node.js';
@@ -16,15 +16,7 @@ describe('CQL learns', () => {
       { steps: 3000, progress: 'none', backend: 'wasm' },
     );
     expect(loop.step).toBe(3000);
-    const policy = agent.policy();
-    const rng = new Rng(9);
-    let err = 0,
-      bcErr = 0;
-    for (let k = 0; k < 500; k++) {
-      const s = Float32Array.from([rng.uniform(-1, 1), rng.uniform(-1, 1)]);
-      err += (policy.act(s)[0]! - optimal(s[0]!, s[1]!)) ** 2 / 500;
-      bcErr += optimal(s[0]!, s[1]!) ** 2 / 500; // behaviour cloning converges to the behaviour mean, 0
-    }
+    const { err, bcErr } = banditError(agent.policy());
     console.log(`CQL one-step task: squared error ${err.toFixed(4)} vs behaviour cloning ${bcErr.toFixed(4)}`);
     expect(err).toBeLessThan(0.2 * bcErr);
   }, 180_000);
