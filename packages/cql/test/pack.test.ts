@@ -19,7 +19,7 @@ describe('published package', () => {
     expect([isAgent, steps, evalKeys]).toEqual([true, 20, ['eval/return']]);
     console.log(`@orl/cql installed with its dependencies: ${(esm.installedBytes / 2 ** 20).toFixed(2)} MB`);
     expect(esm.installedBytes).toBeLessThan(3 * 2 ** 20);
-    const cjs = packInstallRun('@orl/cql', `const { CQL_DEFAULTS } = require('@orl/cql'); console.log(CQL_DEFAULTS.cqlLambda);`, 'commonjs');
+    const cjs = packInstallRun('@orl/cql', `const { CQL_DEFAULTS } = require('@orl/cql'); console.log(CQL_DEFAULTS.cqlAlpha);`, 'commonjs');
     expect(cjs.stdout.trim()).toBe('10');
   }, 300_000);
 });
