@@ -4,5 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: ['packages/*'],
+    // Temporary folders of the whole run live under one folder that is removed at the end (tools/test-tmpdir.ts).
+    globalSetup: ['./tools/test-tmpdir.ts'],
   },
 });
