@@ -3,8 +3,11 @@
  *
  * Memory: JS hands us one ArrayBuffer (the heap) with setMemory(); every argument is an offset in floats into it.
  * GEMM: BLIS-style blocking. op(A) is packed into MR-row panels and op(B) into NR-column panels (so the three
- * transposes backprop needs share one micro-kernel), then a 6x16 AVX2/FMA micro-kernel (12 ymm accumulators) or a
- * portable C micro-kernel where AVX2/FMA is missing (chosen at run time). Large products are split across a small
+ * transposes backprop needs share one micro-kernel), then a micro-kernel of the active kernel set, chosen at run time
+ * from the CPU's features (one addon serves every x86-64 machine; no -march=native): a 12x32 AVX-512F micro-kernel
+ * (24 zmm accumulators), a 6x16 AVX2/FMA one (12 ymm accumulators), or portable C. The tile shape follows the set.
+ * Every set except generic sums each output element in the same order with FMA, so avx2 and avx512 agree bit for bit
+ * (element-wise kernels are built with -ffp-contract=off for the same reason); generic rounds a*b and the sum apart. Large products are split across a small
  * persistent thread pool by rows or columns of C; the split is fixed for a given thread count, so results are
  * deterministic per (backend, thread count).
  * Denormals: flush-to-zero/denormals-are-zero inside every call (denormals made Adam 3x slower), restored on return.
@@ -31,8 +34,9 @@
 /* Activation codes. MUST MATCH src/kernels/contract.ts (Act) and assembly/kernels.ts. */
 enum act { ACT_LINEAR = 0, ACT_RELU = 1, ACT_TANH = 2 };
 
-#define MR 6
-#define NR 16
+/* Largest tile of any set (buffers and stack tiles are sized for it); tile_mr x tile_nr is the active one. */
+#define MR 12
+#define NR 32
 #define KC 256
 #define MC 96
 #define NC 1024
@@ -44,10 +48,19 @@ static napi_ref heap_ref = NULL;
 /* Kernel sets, best last. cpu_level: the best this CPU runs; kernel_level: the active one (ORL_KERNELS or setKernels
    may lower it, for tests and comparisons). The GEMM micro-kernel follows kernel_level; element-wise kernels are
    picked per CPU by GCC function multiversioning. */
-static const char *const KERNEL_SETS[] = {"generic", "avx2"};
-#define N_KERNEL_SETS 2
+static const char *const KERNEL_SETS[] = {"generic", "avx2", "avx512"};
+#define N_KERNEL_SETS 3
+#define LEVEL_AVX2 1
+#define LEVEL_AVX512 2
 static int cpu_level = 0;
 static int kernel_level = 0;
+static int tile_mr = 6, tile_nr = 16;
+
+static void set_kernel_level(int level) {
+  kernel_level = level;
+  tile_mr = level >= LEVEL_AVX512 ? 12 : 6;
+  tile_nr = level >= LEVEL_AVX512 ? 32 : 16;
+}
 
 /* ---------------------------------------------------------------- denormals */
 #if ORL_X86
@@ -63,24 +76,24 @@ static inline void ftz_restore(unsigned int old) { (void)old; }
 #endif
 
 /* ---------------------------------------------------------------- packing */
-/* Ap: panels of MR rows, each stored p-major: Ap[panel][p][i]. Rows beyond mc are zero. */
-static void pack_a(int mc, int kc, const float *a, long rs, long cs, float *ap) {
-  for (int ir = 0; ir < mc; ir += MR) {
-    int mr = mc - ir < MR ? mc - ir : MR;
+/* Ap: panels of tm rows, each stored p-major: Ap[panel][p][i]. Rows beyond mc are zero. */
+static void pack_a(int mc, int kc, const float *a, long rs, long cs, float *ap, int tm) {
+  for (int ir = 0; ir < mc; ir += tm) {
+    int mr = mc - ir < tm ? mc - ir : tm;
     for (int p = 0; p < kc; p++) {
       const float *src = a + (long)ir * rs + (long)p * cs;
       int i = 0;
       for (; i < mr; i++) ap[i] = src[(long)i * rs];
-      for (; i < MR; i++) ap[i] = 0.f;
-      ap += MR;
+      for (; i < tm; i++) ap[i] = 0.f;
+      ap += tm;
     }
   }
 }
 
-/* Bp: panels of NR columns, each stored p-major: Bp[panel][p][j]. Columns beyond nc are zero. */
-static void pack_b(int kc, int nc, const float *b, long rs, long cs, float *bp) {
-  for (int jr = 0; jr < nc; jr += NR) {
-    int nr = nc - jr < NR ? nc - jr : NR;
+/* Bp: panels of tn columns, each stored p-major: Bp[panel][p][j]. Columns beyond nc are zero. */
+static void pack_b(int kc, int nc, const float *b, long rs, long cs, float *bp, int tn) {
+  for (int jr = 0; jr < nc; jr += tn) {
+    int nr = nc - jr < tn ? nc - jr : tn;
     for (int p = 0; p < kc; p++) {
       const float *src = b + (long)p * rs + (long)jr * cs;
       int j = 0;
@@ -89,21 +102,22 @@ static void pack_b(int kc, int nc, const float *b, long rs, long cs, float *bp) 
       } else {
         for (; j < nr; j++) bp[j] = src[(long)j * cs];
       }
-      for (; j < NR; j++) bp[j] = 0.f;
-      bp += NR;
+      for (; j < tn; j++) bp[j] = 0.f;
+      bp += tn;
     }
   }
 }
 
 /* ---------------------------------------------------------------- micro-kernels */
-/* c[mr x nr] (ldc) = (accumulate ? c : 0) + Ap·Bp over kc. */
+/* c[mr x nr] (ldc) = (accumulate ? c : 0) + Ap·Bp over kc (panels of the generic tile, 6 x 16). */
 static void micro_generic(int kc, const float *ap, const float *bp, float *c, long ldc, int mr, int nr, int accumulate) {
-  float acc[MR][NR];
+  enum { GM = 6, GN = 16 };
+  float acc[GM][GN];
   memset(acc, 0, sizeof acc);
   for (int p = 0; p < kc; p++) {
-    for (int i = 0; i < MR; i++) {
-      float av = ap[p * MR + i];
-      for (int j = 0; j < NR; j++) acc[i][j] += av * bp[p * NR + j];
+    for (int i = 0; i < GM; i++) {
+      float av = ap[p * GM + i];
+      for (int j = 0; j < GN; j++) acc[i][j] += av * bp[p * GN + j];
     }
   }
   for (int i = 0; i < mr; i++)
@@ -128,10 +142,10 @@ __attribute__((target("avx2,fma"))) static void micro_avx2(int kc, const float *
     a = _mm256_broadcast_ss(ap + 3); c30 = _mm256_fmadd_ps(a, b0, c30); c31 = _mm256_fmadd_ps(a, b1, c31);
     a = _mm256_broadcast_ss(ap + 4); c40 = _mm256_fmadd_ps(a, b0, c40); c41 = _mm256_fmadd_ps(a, b1, c41);
     a = _mm256_broadcast_ss(ap + 5); c50 = _mm256_fmadd_ps(a, b0, c50); c51 = _mm256_fmadd_ps(a, b1, c51);
-    ap += MR;
-    bp += NR;
+    ap += 6;
+    bp += 16;
   }
-  if (mr == MR && nr == NR) {
+  if (mr == 6 && nr == 16) {
 #define ROW(i, r0, r1)                                                                      \
   {                                                                                         \
     float *ci = c + (long)(i) * ldc;                                                        \
@@ -145,7 +159,7 @@ __attribute__((target("avx2,fma"))) static void micro_avx2(int kc, const float *
     ROW(0, c00, c01) ROW(1, c10, c11) ROW(2, c20, c21) ROW(3, c30, c31) ROW(4, c40, c41) ROW(5, c50, c51)
 #undef ROW
   } else {
-    float tmp[MR * NR] __attribute__((aligned(32)));
+    float tmp[6 * 16] __attribute__((aligned(32)));
     _mm256_store_ps(tmp + 0, c00); _mm256_store_ps(tmp + 8, c01);
     _mm256_store_ps(tmp + 16, c10); _mm256_store_ps(tmp + 24, c11);
     _mm256_store_ps(tmp + 32, c20); _mm256_store_ps(tmp + 40, c21);
@@ -153,7 +167,56 @@ __attribute__((target("avx2,fma"))) static void micro_avx2(int kc, const float *
     _mm256_store_ps(tmp + 64, c40); _mm256_store_ps(tmp + 72, c41);
     _mm256_store_ps(tmp + 80, c50); _mm256_store_ps(tmp + 88, c51);
     for (int i = 0; i < mr; i++)
-      for (int j = 0; j < nr; j++) c[i * ldc + j] = (accumulate ? c[i * ldc + j] : 0.f) + tmp[i * NR + j];
+      for (int j = 0; j < nr; j++) c[i * ldc + j] = (accumulate ? c[i * ldc + j] : 0.f) + tmp[i * 16 + j];
+  }
+}
+
+/* 12 x 32 with AVX-512F: 24 zmm accumulators, two B vectors and one broadcast per k (12 x 16 when the panel's
+   columns fit one vector). Same per-element FMA order as micro_avx2, hence the same bits. */
+__attribute__((target("avx512f"))) static void micro_avx512(int kc, const float *ap, const float *bp, float *c, long ldc, int mr, int nr,
+                                                            int accumulate) {
+  __m512 lo[12], hi[12];
+  for (int i = 0; i < 12; i++) lo[i] = hi[i] = _mm512_setzero_ps();
+  if (nr > 16) {
+    for (int p = 0; p < kc; p++) {
+      __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
+#pragma GCC unroll 12
+      for (int i = 0; i < 12; i++) {
+        __m512 a = _mm512_set1_ps(ap[i]);
+        lo[i] = _mm512_fmadd_ps(a, b0, lo[i]);
+        hi[i] = _mm512_fmadd_ps(a, b1, hi[i]);
+      }
+      ap += 12;
+      bp += 32;
+    }
+  } else {
+    for (int p = 0; p < kc; p++) {
+      __m512 b0 = _mm512_load_ps(bp);
+#pragma GCC unroll 12
+      for (int i = 0; i < 12; i++) lo[i] = _mm512_fmadd_ps(_mm512_set1_ps(ap[i]), b0, lo[i]);
+      ap += 12;
+      bp += 32;
+    }
+  }
+  if (mr == 12 && nr == 32) {
+    for (int i = 0; i < 12; i++) {
+      float *ci = c + (long)i * ldc;
+      __m512 r0 = lo[i], r1 = hi[i];
+      if (accumulate) {
+        r0 = _mm512_add_ps(r0, _mm512_loadu_ps(ci));
+        r1 = _mm512_add_ps(r1, _mm512_loadu_ps(ci + 16));
+      }
+      _mm512_storeu_ps(ci, r0);
+      _mm512_storeu_ps(ci + 16, r1);
+    }
+  } else {
+    float tmp[12 * 32] __attribute__((aligned(64)));
+    for (int i = 0; i < 12; i++) {
+      _mm512_store_ps(tmp + i * 32, lo[i]);
+      _mm512_store_ps(tmp + i * 32 + 16, hi[i]);
+    }
+    for (int i = 0; i < mr; i++)
+      for (int j = 0; j < nr; j++) c[i * ldc + j] = (accumulate ? c[i * ldc + j] : 0.f) + tmp[i * 32 + j];
   }
 }
 #endif
@@ -173,24 +236,27 @@ static void gemm_block(int m, int n, int k, const float *a, long rsA, long csA, 
       for (int i = 0; i < m; i++) memset(c + (long)i * ldc, 0, sizeof(float) * n);
     return;
   }
+  const int level = kernel_level, tm = tile_mr, tn = tile_nr;
   for (int jc = 0; jc < n; jc += NC) {
     int nc = n - jc < NC ? n - jc : NC;
     for (int pc = 0; pc < k; pc += KC) {
       int kc = k - pc < KC ? k - pc : KC;
       int accumulate = beta || pc > 0;
-      pack_b(kc, nc, b + (long)pc * rsB + (long)jc * csB, rsB, csB, pb->bp);
+      pack_b(kc, nc, b + (long)pc * rsB + (long)jc * csB, rsB, csB, pb->bp, tn);
       for (int ic = 0; ic < m; ic += MC) {
         int mc = m - ic < MC ? m - ic : MC;
-        pack_a(mc, kc, a + (long)ic * rsA + (long)pc * csA, rsA, csA, pb->ap);
-        for (int jr = 0; jr < nc; jr += NR) {
-          int nr = nc - jr < NR ? nc - jr : NR;
-          const float *bpp = pb->bp + (long)(jr / NR) * kc * NR;
-          for (int ir = 0; ir < mc; ir += MR) {
-            int mr = mc - ir < MR ? mc - ir : MR;
-            const float *app = pb->ap + (long)(ir / MR) * kc * MR;
+        pack_a(mc, kc, a + (long)ic * rsA + (long)pc * csA, rsA, csA, pb->ap, tm);
+        for (int jr = 0; jr < nc; jr += tn) {
+          int nr = nc - jr < tn ? nc - jr : tn;
+          const float *bpp = pb->bp + (long)(jr / tn) * kc * tn;
+          for (int ir = 0; ir < mc; ir += tm) {
+            int mr = mc - ir < tm ? mc - ir : tm;
+            const float *app = pb->ap + (long)(ir / tm) * kc * tm;
             float *cc = c + (long)(ic + ir) * ldc + jc + jr;
 #if ORL_X86
-            if (kernel_level >= 1)
+            if (level >= LEVEL_AVX512)
+              micro_avx512(kc, app, bpp, cc, ldc, mr, nr, accumulate);
+            else if (level >= LEVEL_AVX2)
               micro_avx2(kc, app, bpp, cc, ldc, mr, nr, accumulate);
             else
 #endif
@@ -227,7 +293,7 @@ static int pool_started = 0;
 
 static void run_part(const gemm_job *j, int part) {
   int total = j->split_rows ? j->m : j->n;
-  int unit = j->split_rows ? MR : NR;
+  int unit = j->split_rows ? tile_mr : tile_nr;
   int units = (total + unit - 1) / unit;
   int u0 = (int)((long)units * part / j->parts), u1 = (int)((long)units * (part + 1) / j->parts);
   int s = u0 * unit, e = u1 * unit < total ? u1 * unit : total;
@@ -303,7 +369,7 @@ static void gemm(int ta, int tb, int m, int n, int k, float *a, float *b, float 
   long rsB = tb ? 1 : n, csB = tb ? k : 1;
   double flops = 2.0 * m * n * k;
   int split_rows = m >= n;
-  int units = split_rows ? (m + MR - 1) / MR : (n + NR - 1) / NR;
+  int units = split_rows ? (m + tile_mr - 1) / tile_mr : (n + tile_nr - 1) / tile_nr;
   int parts = n_threads;
   if (flops < 1.5e6 || units < 2) parts = 1;
   if (parts > units) parts = units;
@@ -336,7 +402,7 @@ static void gemm(int ta, int tb, int m, int n, int k, float *a, float *b, float 
 
 /* ---------------------------------------------------------------- element-wise kernels */
 #if ORL_X86 && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
-#define MULTIVERSION __attribute__((target_clones("avx2", "default")))
+#define MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define MULTIVERSION
 #endif
@@ -556,14 +622,14 @@ static napi_value js_set_kernels(napi_env env, napi_callback_info info) {
   }
   int level = kernel_level_of(name);
   if (level < 0) {
-    napi_throw_error(env, "ORL_NN_KERNELS", "unknown kernel set (generic, avx2)");
+    napi_throw_error(env, "ORL_NN_KERNELS", "unknown kernel set (generic, avx2, avx512)");
     return NULL;
   }
   if (level > cpu_level) {
     napi_throw_error(env, "ORL_NN_KERNELS", "this CPU cannot run that kernel set");
     return NULL;
   }
-  kernel_level = level;
+  set_kernel_level(level);
   napi_value out;
   napi_create_string_utf8(env, KERNEL_SETS[kernel_level], NAPI_AUTO_LENGTH, &out);
   return out;
@@ -573,8 +639,10 @@ static napi_value js_info(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value out, v;
   napi_create_object(env, &out);
-  napi_get_boolean(env, kernel_level >= 1, &v);
+  napi_get_boolean(env, kernel_level >= LEVEL_AVX2, &v);
   napi_set_named_property(env, out, "avx2", v);
+  napi_get_boolean(env, kernel_level >= LEVEL_AVX512, &v);
+  napi_set_named_property(env, out, "avx512", v);
   napi_create_string_utf8(env, KERNEL_SETS[kernel_level], NAPI_AUTO_LENGTH, &v);
   napi_set_named_property(env, out, "kernels", v);
   napi_value list;
@@ -595,13 +663,17 @@ static napi_value js_info(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
 #if ORL_X86
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) cpu_level = 1;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) cpu_level = LEVEL_AVX2;
+  /* __builtin_cpu_supports checks the OS saves zmm state too (XCR0), so a kernel that hides AVX-512 is honoured. */
+  if (cpu_level == LEVEL_AVX2 && __builtin_cpu_supports("avx512f")) cpu_level = LEVEL_AVX512;
 #endif
-  kernel_level = cpu_level;
-  /* ORL_KERNELS=generic|avx2 lowers the set (never above what the CPU runs); ORL_NATIVE_NO_AVX2 is the old spelling. */
+  int level = cpu_level;
+  /* ORL_KERNELS=generic|avx2|avx512 lowers the set (never above what the CPU runs); ORL_NATIVE_NO_AVX2 is the old
+     spelling of generic. */
   const char *want = getenv("ORL_KERNELS");
-  if (want && kernel_level_of(want) >= 0 && kernel_level_of(want) < kernel_level) kernel_level = kernel_level_of(want);
-  if (getenv("ORL_NATIVE_NO_AVX2")) kernel_level = 0;
+  if (want && kernel_level_of(want) >= 0 && kernel_level_of(want) < level) level = kernel_level_of(want);
+  if (getenv("ORL_NATIVE_NO_AVX2")) level = 0;
+  set_kernel_level(level);
   if (!ensure_bufs(1)) {
     napi_throw_error(env, "ORL_NN_ALLOC", "could not allocate GEMM buffers");
     return NULL;

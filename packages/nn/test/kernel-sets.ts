@@ -1,7 +1,7 @@
 import { availableBackends, createEngine, type BackendName, type Engine } from '../src/index.js';
 
 /** Every native kernel set there is; the ones this CPU cannot run are reported as skipped, with the reason. */
-export const ALL_NATIVE_SETS = ['generic', 'avx2'] as const;
+export const ALL_NATIVE_SETS = ['generic', 'avx2', 'avx512'] as const;
 
 export interface Variant {
   name: string;
