@@ -101,11 +101,12 @@ export function rollout(
     if (c.select === 'none') {
       for (let r = 0; r < n; r++) chosen[r] = rng.int(K);
     } else {
-      const delta = new Float32Array(n * obsDim);
-      const scores = cand.map((v) => {
+      const deltas = cand.map((v) => {
+        const delta = new Float32Array(n * obsDim);
         for (let r = 0; r < n; r++) for (let j = 0; j < obsDim; j++) delta[r * obsDim + j] = v[r * td + j]!;
-        return dr!.score(obs, a, delta, n);
+        return delta;
       });
+      const scores = dr!.scoreCandidates(obs, a, deltas, n);
       for (let r = 0; r < n; r++) {
         if (c.select === 'argmax') {
           let best = 0;

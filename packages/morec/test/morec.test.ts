@@ -98,6 +98,9 @@ describe('dynamics ensemble and dynamics reward', () => {
       return v;
     });
     const scores = cands.map((v) => dr.score(held.observations, held.actions, v, n));
+    // The rollout's batched call (all candidates in one pass per snapshot) gives the same bits.
+    const batched = dr.scoreCandidates(held.observations, held.actions, cands, n);
+    expect(batched.map((x) => Array.from(x))).toEqual(scores.map((x) => Array.from(x)));
     const all = scores.flatMap((x) => Array.from(x)).sort((a, b) => a - b);
     const medianModel = all[all.length >> 1]!;
     const real = Array.from(dr.score(held.observations, held.actions, trueDelta, n)).sort((a, b) => a - b);

@@ -90,6 +90,24 @@ const workloads = variants.map((v) => {
 });
 for (const w of workloads) results[w.v.label] = { gemm256_gflops: [], td3bc_steps_per_s: [], iql_steps_per_s: [] };
 
+// PyTorch reference, where torch imports (see bench/pytorch_ref.py for the BLAS setting it needs): one process per
+// round, interleaved with ours, so both see the same machine noise. Debian's PyTorch is what the guide measures
+// against: /usr/bin/python3 with the openmp OpenBLAS.
+const python = '/usr/bin/python3';
+const torchOk = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+const torchSamples: Record<string, number>[] = [];
+function pytorchRound(): void {
+  try {
+    const out = execFileSync(python, [join(here, 'pytorch_ref.py'), '--seconds', quick ? '1' : '1.5', '--threads', String(nativeCores)], {
+      encoding: 'utf8',
+      env: { ...process.env, LD_LIBRARY_PATH: `/usr/lib/x86_64-linux-gnu/openblas-openmp:${process.env.LD_LIBRARY_PATH ?? ''}` },
+    });
+    torchSamples.push(JSON.parse(out.trim().split('\n').at(-1)!));
+  } catch (e) {
+    process.stderr.write(`pytorch reference failed: ${(e as Error).message}\n`);
+  }
+}
+
 for (let round = 0; round < ROUNDS; round++) {
   for (const w of workloads) {
     w.v.before?.();
@@ -99,23 +117,16 @@ for (let round = 0; round < ROUNDS; round++) {
     r.td3bc_steps_per_s.push(rate(w.td3, slow ? 1200 : 1500, slow ? 1 : 4));
     r.iql_steps_per_s.push(rate(w.iql, slow ? 1200 : 1500, slow ? 1 : 4));
   }
+  if (torchOk) pytorchRound();
   process.stderr.write(`round ${round + 1}/${ROUNDS}\n`);
 }
-
-// PyTorch reference, where torch imports (see bench/pytorch_ref.py for the BLAS setting it needs).
+// Medians of PyTorch's rounds, key by key (non-numeric fields from the first round).
 let pytorch: Record<string, number> | null = null;
-// Debian's PyTorch is what the guide measures against: /usr/bin/python3 with the openmp OpenBLAS.
-const python = '/usr/bin/python3';
-const torchOk = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-if (torchOk) {
-  try {
-    const out = execFileSync(python, [join(here, 'pytorch_ref.py'), '--seconds', quick ? '2' : '5', '--threads', String(nativeCores)], {
-      encoding: 'utf8',
-      env: { ...process.env, LD_LIBRARY_PATH: `/usr/lib/x86_64-linux-gnu/openblas-openmp:${process.env.LD_LIBRARY_PATH ?? ''}` },
-    });
-    pytorch = JSON.parse(out.trim().split('\n').at(-1)!);
-  } catch (e) {
-    process.stderr.write(`pytorch reference failed: ${(e as Error).message}\n`);
+if (torchSamples.length) {
+  pytorch = {};
+  for (const key of Object.keys(torchSamples[0]!)) {
+    const values = torchSamples.map((x) => x[key]!);
+    pytorch[key] = typeof values[0] === 'number' ? median(values) : values[0]!;
   }
 }
 
