@@ -110,7 +110,7 @@ export class AWAC implements Agent {
   private minQ(q1: MLP, q2: MLP, s: Tensor, a: Tensor): Tensor {
     const t = this.tape;
     const sa = t.concat(s, a);
-    return t.min(t.mlp(q1, sa, { frozen: true }), t.mlp(q2, sa, { frozen: true }));
+    return t.min(...t.mlps([q1, q2], sa, { frozen: true }));
   }
 
   update(batch: Batch): Record<string, number> {
@@ -130,7 +130,8 @@ export class AWAC implements Agent {
 
     // Critics: L = mse(Q1, y) + mse(Q2, y).
     const sa = t.concat(s, a);
-    const criticLoss = t.add(t.mse(t.mlp(this.q1, sa), y), t.mse(t.mlp(this.q2, sa), y));
+    const [q1, q2] = t.mlps([this.q1, this.q2], sa);
+    const criticLoss = t.add(t.mse(q1, y), t.mse(q2, y));
     this.q1Opt.zeroGrad();
     this.q2Opt.zeroGrad();
     t.backward(criticLoss);

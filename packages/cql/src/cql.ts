@@ -170,7 +170,7 @@ export class CQL implements Agent {
 
   private minQ(q1: MLP, q2: MLP, sa: Tensor): Tensor {
     const t = this.tape;
-    return t.min(t.mlp(q1, sa, { frozen: true }), t.mlp(q2, sa, { frozen: true }));
+    return t.min(...t.mlps([q1, q2], sa, { frozen: true }));
   }
 
   update(batch: Batch): Record<string, number> {
@@ -211,9 +211,9 @@ export class CQL implements Agent {
     const logUniform = A * Math.log(0.5);
 
     const sa = t.concat(s, a);
-    const critic = (q: MLP) => {
-      const qData = t.mlp(q, sa);
-      const qAll = t.mlp(q, penaltyIn);
+    const [qData1, qData2] = t.mlps([this.q1, this.q2], sa);
+    const [qAll1, qAll2] = t.mlps([this.q1, this.q2], penaltyIn);
+    const critic = (qData: Tensor, qAll: Tensor) => {
       const part = (k: number) => t.reshape(t.rows(qAll, k * B * N, (k + 1) * B * N), B, N);
       const [qRand, qCur, qNext] = [part(0), part(1), part(2)];
       const logits = c.cqlImportanceSample
@@ -222,8 +222,8 @@ export class CQL implements Agent {
       const ood = t.scale(t.logsumexp(t.scale(logits, 1 / c.cqlTemp)), c.cqlTemp);
       return { bellman: t.mse(qData, y), penalty: t.mean(t.sub(ood, qData)), qData };
     };
-    const c1 = critic(this.q1),
-      c2 = critic(this.q2);
+    const c1 = critic(qData1, qAll1),
+      c2 = critic(qData2, qAll2);
     const bellman = t.add(c1.bellman, c2.bellman);
     const penalty = t.add(c1.penalty, c2.penalty);
     const qLoss = t.add(bellman, t.scale(penalty, c.cqlAlpha));

@@ -131,7 +131,7 @@ export class IQL implements Agent {
     // Targets (no gradient): r + γ(1 − d)·V(s') with V before its step (as CORL), and min of the target critics.
     const vNext = t.mlp(this.v, s2, { frozen: true });
     const y = t.map(vNext, (v, i) => c.rewardScale * batch.rewards[i!]! + (1 - batch.dones[i!]!) * c.discount * v!);
-    const qTarget = t.min(t.mlp(this.q1Target, sa, { frozen: true }), t.mlp(this.q2Target, sa, { frozen: true }));
+    const qTarget = t.min(...t.mlps([this.q1Target, this.q2Target], sa, { frozen: true }));
 
     // Value: expectile regression of V(s) towards min Q'(s, a).
     const adv = t.sub(qTarget, t.mlp(this.v, s));
@@ -141,7 +141,8 @@ export class IQL implements Agent {
     this.vOpt.step();
 
     // Q: regression towards y, averaged over the two critics.
-    const qLoss = t.scale(t.add(t.mse(t.mlp(this.q1, sa), y), t.mse(t.mlp(this.q2, sa), y)), 0.5);
+    const [q1, q2] = t.mlps([this.q1, this.q2], sa);
+    const qLoss = t.scale(t.add(t.mse(q1, y), t.mse(q2, y)), 0.5);
     this.q1Opt.zeroGrad();
     this.q2Opt.zeroGrad();
     t.backward(qLoss);

@@ -137,19 +137,24 @@ export class DynamicsEnsemble {
       epoch = 0;
     const orders = this.members.map(() => Uint32Array.from(train));
     for (epoch = 1; epoch <= c.maxEpochs; epoch++) {
-      this.members.forEach((m, k) => {
-        const order = this.rng.shuffle(orders[k]!);
-        for (let s = 0; s + B <= order.length; s += B) {
+      // Every member sees its own shuffle of the rows; all members step together, one batched kernel call per layer.
+      for (const order of orders) this.rng.shuffle(order);
+      for (let s = 0; s + B <= train.length; s += B) {
+        const t = tape.reset();
+        const xs = orders.map((order) => {
           this.inputs(data, order, s, B, x);
-          this.targets(data, order, s, B, y, mask);
-          const t = tape.reset();
-          const loss = t.lossOf(t.mlp(m, t.constant(x, B, w)), (out, g) => this.nll(out, y, B, mask, g));
-          opts[k]!.zeroGrad();
-          t.backward(loss);
-          opts[k]!.step();
-        }
-      });
-      const mses = this.members.map((m) => this.mse(m, hx, hy, nHold, hm));
+          return t.constant(x, B, w);
+        });
+        const outs = t.mlps(this.members, xs);
+        const losses = outs.map((out, k) => {
+          this.targets(data, orders[k]!, s, B, y, mask);
+          return t.lossOf(out, (o, g) => this.nll(o, y, B, mask, g)); // evaluated now: y and mask are reused
+        });
+        for (const o of opts) o.zeroGrad();
+        t.backward(losses.reduce((sum, l) => t.add(sum, l)));
+        for (const o of opts) o.step();
+      }
+      const mses = this.mseAll(hx, hy, nHold, hm);
       let improved = false;
       mses.forEach((v, k) => {
         if ((best[k]! - v) / best[k]! > 0.01 || best[k] === Infinity) {
@@ -186,31 +191,34 @@ export class DynamicsEnsemble {
     return loss;
   }
 
-  /** Mean squared error of a member's mean prediction on normalized inputs (reward dim only where labelled). */
-  private mse(m: MLP, x: Float32Array, y: Float32Array, n: number, mask: Float32Array): number {
+  /** Mean squared error of each member's mean prediction on normalized inputs (reward dim only where labelled). */
+  private mseAll(x: Float32Array, y: Float32Array, n: number, mask: Float32Array): number[] {
     const td = this.targetDim;
-    const out = this.forwardMember(m, x, n);
-    let s = 0,
-      cnt = 0;
-    for (let r = 0; r < n; r++) {
-      for (let j = 0; j < td; j++) {
-        if (j === this.obsDim && !mask[r]) continue;
-        s += (out[r * 2 * td + j]! - y[r * td + j]!) ** 2;
-        cnt++;
+    return this.forwardMembers(this.members, x, n).map((out) => {
+      let s = 0,
+        cnt = 0;
+      for (let r = 0; r < n; r++) {
+        for (let j = 0; j < td; j++) {
+          if (j === this.obsDim && !mask[r]) continue;
+          s += (out[r * 2 * td + j]! - y[r * td + j]!) ** 2;
+          cnt++;
+        }
       }
-    }
-    return s / cnt;
+      return s / cnt;
+    });
   }
 
-  private forwardMember(m: MLP, x: Float32Array, n: number): Float32Array {
-    const td = this.targetDim;
-    const out = new Float32Array(n * 2 * td);
+  /** Outputs of `members` on n normalized rows, in chunks, one batched kernel call per layer and chunk. */
+  private forwardMembers(members: readonly MLP[], x: Float32Array, n: number): Float32Array[] {
+    const td = this.targetDim,
+      w = this.obsDim + this.actDim;
+    const outs = members.map(() => new Float32Array(n * 2 * td));
     const chunk = 4096;
     for (let s = 0; s < n; s += chunk) {
       const k = Math.min(chunk, n - s);
-      out.set(m.predict(x.subarray(s * (this.obsDim + this.actDim), (s + k) * (this.obsDim + this.actDim)), k), s * 2 * td);
+      MLP.predictEnsemble(members, x.subarray(s * w, (s + k) * w), k).forEach((o, i) => outs[i]!.set(o, s * 2 * td));
     }
-    return out;
+    return outs;
   }
 
   /**
@@ -229,8 +237,12 @@ export class DynamicsEnsemble {
     this.inputNorm.normalize(x, x);
     const mean: Float32Array[] = [],
       std: Float32Array[] = [];
-    for (const k of this.eliteIdx) {
-      const out = this.forwardMember(this.members[k]!, x, n);
+    const outs = this.forwardMembers(
+      this.eliteIdx.map((k) => this.members[k]!),
+      x,
+      n,
+    );
+    for (const out of outs) {
       const mu = new Float32Array(n * td),
         sd = new Float32Array(n * td);
       for (let r = 0; r < n; r++) {

@@ -118,7 +118,7 @@ export class SAC {
     const t = this.inference.reset();
     const s = t.constant(obs, n, this.obsDim);
     const sa = t.concat(s, this.policyOn(t, s, { frozen: true }).action);
-    return t.min(t.mlp(this.q1t, sa, { frozen: true }), t.mlp(this.q2t, sa, { frozen: true })).values();
+    return t.min(...t.mlps([this.q1t, this.q2t], sa, { frozen: true })).values();
   }
 
   update(b: Batch): Record<string, number> {
@@ -132,13 +132,13 @@ export class SAC {
     // Critic target (no gradient): r + γ(1 − d)(min Q'(s', a') − α log π(a'|s')), a' ~ π(·|s').
     const next = this.policyOn(t, s2, { frozen: true });
     const s2a2 = t.concat(s2, next.action);
-    const tq1 = t.mlp(this.q1t, s2a2, { frozen: true });
-    const tq2 = t.mlp(this.q2t, s2a2, { frozen: true });
+    const [tq1, tq2] = t.mlps([this.q1t, this.q2t], s2a2, { frozen: true });
     const y = t.map([tq1, tq2, next.logProb], (q1, q2, lp, i) => b.rewards[i!]! + c.discount * (1 - b.dones[i!]!) * (Math.min(q1!, q2!) - alpha * lp!));
 
     // Critics: L = mse(Q1(s, a), y) + mse(Q2(s, a), y).
     const sa = t.concat(s, t.constant(b.actions, B, A));
-    const qLoss = t.add(t.mse(t.mlp(this.q1, sa), y), t.mse(t.mlp(this.q2, sa), y));
+    const [q1, q2] = t.mlps([this.q1, this.q2], sa);
+    const qLoss = t.add(t.mse(q1, y), t.mse(q2, y));
     this.opt1.zeroGrad();
     this.opt2.zeroGrad();
     t.backward(qLoss);
@@ -148,7 +148,7 @@ export class SAC {
     // Actor: L = mean(α log π(a|s) − min Q(s, a)), a ~ π(·|s) reparameterised, critics frozen.
     const cur = this.policyOn(t, s);
     const sPi = t.concat(s, cur.action);
-    const qPi = t.min(t.mlp(this.q1, sPi, { frozen: true }), t.mlp(this.q2, sPi, { frozen: true }));
+    const qPi = t.min(...t.mlps([this.q1, this.q2], sPi, { frozen: true }));
     const piLoss = t.mean(t.sub(t.scale(cur.logProb, alpha), qPi));
     this.optA.zeroGrad();
     t.backward(piLoss);

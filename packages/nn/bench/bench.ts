@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng, median } from '@orl/core';
 import { availableBackends, createEngine, loadNativeKernels, type Engine } from '../src/index.js';
-import { iqlStep, td3bcStep } from './workloads.js';
+import { ensembleStep, iqlStep, td3bcStep } from './workloads.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -130,6 +130,21 @@ if (torchSamples.length) {
   }
 }
 
+// Ensembles: one batched kernel call per layer (tape.mlps) against one call per member, interleaved, on the native
+// engine with every core (where whole products go to separate threads).
+const ensembles: Record<string, { batched: number; oneByOne: number }> = {};
+if (backends.includes('native')) {
+  loadNativeKernels(nativeCores);
+  const e = createEngine({ backend: 'native' });
+  e.setKernels(nativeSets.at(-1)!);
+  for (const kind of ['twin-critic', 'dynamics'] as const) {
+    const steps = { batched: ensembleStep(e, kind, true), oneByOne: ensembleStep(e, kind, false) };
+    const samples = { batched: [] as number[], oneByOne: [] as number[] };
+    for (let round = 0; round < ROUNDS; round++) for (const k of ['batched', 'oneByOne'] as const) samples[k].push(rate(steps[k], quick ? 500 : 1000, 3));
+    ensembles[kind] = { batched: median(samples.batched), oneByOne: median(samples.oneByOne) };
+  }
+}
+
 // Parallel runs: N one-thread processes at once vs one process with N threads (each measured in its own process).
 let parallel: { processes: number; aggregate: number; oneProcessAllCores: number } | null = null;
 if (backends.includes('native') && nativeCores > 1) {
@@ -196,6 +211,10 @@ if (clockGHz > 0) {
         `  ${k}: GEMM ${((100 * s.gemm256_gflops) / peakGflops).toFixed(0)}% of peak, TD3+BC ${((100 * s.td3bc_steps_per_s * TD3BC_GFLOP) / peakGflops).toFixed(0)}%`,
       );
 }
+for (const [kind, r] of Object.entries(ensembles))
+  console.log(
+    `ensemble update (${kind === 'twin-critic' ? '2 × 23-256-256-1' : '7 × 14-200×4-24'}, batch 256, ${nativeCores} thr): one batched call per layer ${r.batched.toFixed(0)} steps/s vs one call per member ${r.oneByOne.toFixed(0)} (${(r.batched / r.oneByOne).toFixed(2)}×)`,
+  );
 if (parallel)
   console.log(
     `parallel: ${parallel.processes} one-thread TD3+BC processes ${parallel.aggregate.toFixed(0)} steps/s in all vs one ${parallel.processes}-thread process ${parallel.oneProcessAllCores.toFixed(0)} (${(parallel.aggregate / parallel.oneProcessAllCores).toFixed(2)}×)`,
@@ -219,6 +238,7 @@ writeFileSync(
       samples: results,
       pytorch,
       parallel,
+      ensembles,
     },
     null,
     2,

@@ -1,7 +1,7 @@
 // Benchmark workloads: one complete TD3+BC update and one complete IQL update at the standard size (CORL's math,
 // batch 256, 256-256 MLPs, obs 17, act 6), written directly on the engine so the figure is the engine's.
 import { Rng } from '@orl/core';
-import { Adam, MLP, ParamVector, cosineLr, expectileLoss, gaussianLogProb, mseLoss, polyak, type Engine } from '../src/index.js';
+import { Adam, MLP, ParamVector, Tape, cosineLr, expectileLoss, gaussianLogProb, mseLoss, polyak, type Engine } from '../src/index.js';
 
 const OBS = 17,
   ACT = 6,
@@ -191,5 +191,33 @@ export function iqlStep(e: Engine, seed = 0): () => void {
     optS.step();
     polyak(q1T, q1, 0.005);
     polyak(q2T, q2, 0.005);
+  };
+}
+
+/**
+ * One update of an ensemble of `members` equal MLPs (twin critics: 2 × 23-256-256-1; a dynamics model: 7 ×
+ * 14-200-200-200-200-24) on one shared batch, through the tape: `batched` applies them with `tape.mlps` (one batched
+ * kernel call per layer), otherwise with one `tape.mlp` per member. Same bits either way; the bench compares speed.
+ */
+export function ensembleStep(e: Engine, kind: 'twin-critic' | 'dynamics', batched: boolean, seed = 0): () => void {
+  const rng = new Rng(seed);
+  const sizes = kind === 'twin-critic' ? [OBS + ACT, H, H, 1] : [14, 200, 200, 200, 200, 24];
+  const count = kind === 'twin-critic' ? 2 : 7;
+  const nets = Array.from({ length: count }, (_, i) => new MLP(e, { sizes, seed: seed + i + 1 }));
+  const opts = nets.map((n) => new Adam(n));
+  const tape = new Tape(e);
+  const x = new Float32Array(B * sizes[0]!),
+    y = new Float32Array(B * sizes.at(-1)!);
+  return () => {
+    rng.fillNormal(x);
+    rng.fillNormal(y);
+    const t = tape.reset();
+    const input = t.constant(x, B, sizes[0]!);
+    const target = t.constant(y, B, sizes.at(-1)!);
+    const outs = batched ? t.mlps(nets, input) : nets.map((n) => t.mlp(n, input));
+    const loss = outs.map((o) => t.mse(o, target)).reduce((sum, l) => t.add(sum, l));
+    for (const o of opts) o.zeroGrad();
+    t.backward(loss);
+    for (const o of opts) o.step();
   };
 }

@@ -269,6 +269,7 @@ static void gemm_block(int m, int n, int k, const float *a, long rsA, long csA, 
 }
 
 /* ---------------------------------------------------------------- thread pool */
+#define MAX_BATCH 64
 typedef struct {
   int m, n, k;
   const float *a, *b;
@@ -277,6 +278,9 @@ typedef struct {
   int beta;
   int split_rows; /* 1: split m, 0: split n */
   int parts;
+  /* count > 0: a batch of independent products of one shape; part p computes products p, p + parts, ... whole. */
+  int count;
+  float *as[MAX_BATCH], *bs[MAX_BATCH], *cs[MAX_BATCH];
 } gemm_job;
 
 static int n_threads = 1; /* threads that get work */
@@ -292,6 +296,11 @@ static gemm_job job;
 static int pool_started = 0;
 
 static void run_part(const gemm_job *j, int part) {
+  if (j->count > 0) {
+    for (int i = part; i < j->count; i += j->parts)
+      gemm_block(j->m, j->n, j->k, j->as[i], j->rsA, j->csA, j->bs[i], j->rsB, j->csB, j->cs[i], j->n, j->beta, &bufs[part]);
+    return;
+  }
   int total = j->split_rows ? j->m : j->n;
   int unit = j->split_rows ? tile_mr : tile_nr;
   int units = (total + unit - 1) / unit;
@@ -364,6 +373,8 @@ static int start_pool(int threads) {
   return 1;
 }
 
+static void run_job(void);
+
 static void gemm(int ta, int tb, int m, int n, int k, float *a, float *b, float *c, int beta) {
   long rsA = ta ? 1 : k, csA = ta ? m : 1;
   long rsB = tb ? 1 : n, csB = tb ? k : 1;
@@ -377,7 +388,35 @@ static void gemm(int ta, int tb, int m, int n, int k, float *a, float *b, float 
     gemm_block(m, n, k, a, rsA, csA, b, rsB, csB, c, n, beta, &bufs[0]);
     return;
   }
-  job = (gemm_job){m, n, k, a, b, c, rsA, csA, rsB, csB, beta, split_rows, parts};
+  job = (gemm_job){m, n, k, a, b, c, rsA, csA, rsB, csB, beta, split_rows, parts, 0, {0}, {0}, {0}};
+  run_job();
+}
+
+/*
+ * `count` independent products of one shape (an ensemble's members, layer by layer). The threads share out whole
+ * products (no split of small GEMMs, one handshake for all); a remainder that does not divide evenly runs after, each
+ * product split as gemm() splits it. Each element is summed exactly as gemm() sums it, so the results are the same
+ * bits as `count` gemm() calls.
+ */
+static void gemm_batch(int ta, int tb, int m, int n, int k, int count, float *const *as, float *const *bs, float *const *cs, int beta) {
+  long rsA = ta ? 1 : k, csA = ta ? m : 1;
+  long rsB = tb ? 1 : n, csB = tb ? k : 1;
+  int parts = n_threads < count ? n_threads : count;
+  int whole = parts > 1 && 2.0 * m * n * k * parts >= 1.5e6 ? count - count % parts : 0;
+  if (whole > 0) {
+    job = (gemm_job){m, n, k, NULL, NULL, NULL, rsA, csA, rsB, csB, beta, 0, parts, whole, {0}, {0}, {0}};
+    for (int i = 0; i < whole; i++) {
+      job.as[i] = as[i];
+      job.bs[i] = bs[i];
+      job.cs[i] = cs[i];
+    }
+    run_job();
+  }
+  for (int i = whole; i < count; i++) gemm(ta, tb, m, n, k, as[i], bs[i], cs[i], beta);
+}
+
+/* Runs `job` on the pool: part 0 here, the others on the workers; returns when every part is done. */
+static void run_job(void) {
   atomic_store(&pending, pool_size - 1);
   pthread_mutex_lock(&pool_mu);
   atomic_fetch_add_explicit(&generation, 1, memory_order_release);
@@ -513,6 +552,34 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
   unsigned int csr = ftz_on();
   gemm((int)num(env, argv[0]), (int)num(env, argv[1]), (int)num(env, argv[2]), (int)num(env, argv[3]), (int)num(env, argv[4]),
        heap + off(env, argv[5]), heap + off(env, argv[6]), heap + off(env, argv[7]), (int)num(env, argv[8]));
+  ftz_restore(csr);
+  return NULL;
+}
+
+/* gemmBatch(ta, tb, m, n, k, aOffsets, bOffsets, cOffsets, beta): the offset arrays have one entry per product. */
+static napi_value js_gemm_batch(napi_env env, napi_callback_info info) {
+  ARGS(9)
+  uint32_t count = 0, cb = 0, cc = 0;
+  napi_get_array_length(env, argv[5], &count);
+  napi_get_array_length(env, argv[6], &cb);
+  napi_get_array_length(env, argv[7], &cc);
+  if (count == 0 || count > MAX_BATCH || cb != count || cc != count) {
+    napi_throw_range_error(env, "ORL_NN_ARG", "gemmBatch: 1 to 64 products, one offset of each matrix per product");
+    return NULL;
+  }
+  float *as[MAX_BATCH], *bs[MAX_BATCH], *cs[MAX_BATCH];
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value v;
+    napi_get_element(env, argv[5], i, &v);
+    as[i] = heap + off(env, v);
+    napi_get_element(env, argv[6], i, &v);
+    bs[i] = heap + off(env, v);
+    napi_get_element(env, argv[7], i, &v);
+    cs[i] = heap + off(env, v);
+  }
+  unsigned int csr = ftz_on();
+  gemm_batch((int)num(env, argv[0]), (int)num(env, argv[1]), (int)num(env, argv[2]), (int)num(env, argv[3]), (int)num(env, argv[4]), (int)count, as,
+             bs, cs, (int)num(env, argv[8]));
   ftz_restore(csr);
   return NULL;
 }
@@ -679,7 +746,7 @@ static napi_value init(napi_env env, napi_value exports) {
     return NULL;
   }
   napi_property_descriptor props[] = {
-      {"setMemory", 0, js_set_memory, 0, 0, 0, napi_default, 0},  {"gemm", 0, js_gemm, 0, 0, 0, napi_default, 0},
+      {"setMemory", 0, js_set_memory, 0, 0, 0, napi_default, 0},  {"gemm", 0, js_gemm, 0, 0, 0, napi_default, 0}, {"gemmBatch", 0, js_gemm_batch, 0, 0, 0, napi_default, 0},
       {"biasAct", 0, js_bias_act, 0, 0, 0, napi_default, 0},      {"actGrad", 0, js_act_grad, 0, 0, 0, napi_default, 0},
       {"colSumAcc", 0, js_col_sum_acc, 0, 0, 0, napi_default, 0}, {"adam", 0, js_adam, 0, 0, 0, napi_default, 0},
       {"polyak", 0, js_polyak, 0, 0, 0, napi_default, 0},         {"sumSq", 0, js_sum_sq, 0, 0, 0, napi_default, 0},

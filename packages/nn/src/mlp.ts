@@ -158,6 +158,137 @@ export class MLP implements ParamBlock {
     this.version++;
   }
 
+  /**
+   * Forward of an ensemble — networks of one shape on one engine (twin critics, dynamics members) — with one batched
+   * kernel call per layer (`gemmBatch`): `inputs[i]` is member i's input, `outputs[i]` its per-layer buffers as in
+   * `forwardInto`. The same bits as one `forwardInto` per member. Returns the members' output offsets.
+   */
+  static forwardEnsembleInto(nets: readonly MLP[], batch: number, inputs: readonly number[], outputs: readonly (readonly number[])[]): number[] {
+    const first = MLP.checkEnsemble(nets);
+    const k = first.engine.kernels;
+    let xs = [...inputs];
+    for (let l = 0; l < first.layers.length; l++) {
+      const L = first.layers[l]!;
+      const ys = outputs.map((o) => o[l]!);
+      k.gemmBatch(
+        false,
+        false,
+        batch,
+        L.outDim,
+        L.inDim,
+        xs,
+        nets.map((n) => n.layers[l]!.w),
+        ys,
+        0,
+      );
+      for (let i = 0; i < nets.length; i++) k.biasAct(ys[i]!, nets[i]!.layers[l]!.b, batch, L.outDim, L.act);
+      xs = ys;
+    }
+    return xs;
+  }
+
+  /**
+   * Backward of a `forwardEnsembleInto` whose buffers are unchanged, one batched kernel call per product and layer:
+   * the same bits as one `backwardFrom` per member. Returns each member's input-gradient offset (when `inputGrad`).
+   */
+  static backwardEnsembleFrom(
+    nets: readonly MLP[],
+    batch: number,
+    inputs: readonly number[],
+    outputs: readonly (readonly number[])[],
+    dOuts: readonly number[],
+    paramGrads: boolean,
+    inputGrad: boolean,
+  ): number[] {
+    const first = MLP.checkEnsemble(nets);
+    for (const n of nets) n.reserve(batch);
+    const k = first.engine.kernels;
+    let dys = [...dOuts];
+    for (let l = first.layers.length - 1; l >= 0; l--) {
+      const L = first.layers[l]!;
+      const layer = nets.map((n) => n.layers[l]!);
+      const xs = l === 0 ? inputs : outputs.map((o) => o[l - 1]!);
+      for (let i = 0; i < nets.length; i++) k.actGrad(layer[i]!.dz, dys[i]!, outputs[i]![l]!, batch * L.outDim, L.act);
+      const dzs = layer.map((x) => x.dz);
+      if (paramGrads) {
+        k.gemmBatch(
+          true,
+          false,
+          L.inDim,
+          L.outDim,
+          batch,
+          xs,
+          dzs,
+          layer.map((x) => x.gw),
+          1,
+        );
+        for (let i = 0; i < nets.length; i++) k.colSumAcc(dzs[i]!, batch, L.outDim, layer[i]!.gb);
+      }
+      if (l > 0) {
+        dys = nets.map((n) => n.layers[l - 1]!.dz);
+        k.gemmBatch(
+          false,
+          true,
+          batch,
+          L.inDim,
+          L.outDim,
+          dzs,
+          layer.map((x) => x.w),
+          dys,
+          0,
+        );
+      } else if (inputGrad) {
+        k.gemmBatch(
+          false,
+          true,
+          batch,
+          L.inDim,
+          L.outDim,
+          dzs,
+          layer.map((x) => x.w),
+          nets.map((n) => n.dInputBuf),
+          0,
+        );
+      }
+    }
+    return nets.map((n) => n.dInputBuf);
+  }
+
+  /**
+   * Inference of an ensemble on one shared input `x` [batch×inDim]: each member's output, computed with one batched
+   * kernel call per layer in the members' own buffers (the same bits as `predict` per member).
+   */
+  static predictEnsemble(nets: readonly MLP[], x: Float32Array, batch = x.length / (nets[0]?.inDim ?? 1)): Float32Array[] {
+    const first = MLP.checkEnsemble(nets);
+    if (!Number.isInteger(batch) || x.length !== batch * first.inDim) {
+      throw new OrlError('SHAPE_MISMATCH', `MLP.predictEnsemble: ${x.length} values is not a whole number of rows of ${first.inDim}`);
+    }
+    for (const n of nets) n.reserve(batch);
+    first.engine.write(first.inputBuf, x);
+    const outs = MLP.forwardEnsembleInto(
+      nets,
+      batch,
+      nets.map(() => first.inputBuf),
+      nets.map((n) => n.ownOutputs),
+    );
+    return outs.map((o) => first.engine.read(o, batch * first.outDim));
+  }
+
+  private static checkEnsemble(nets: readonly MLP[]): MLP {
+    const first = nets[0];
+    if (!first) throw new OrlError('INVALID_ARGUMENT', 'an ensemble needs at least one network');
+    for (const n of nets) {
+      if (n.engine !== first.engine) throw new OrlError('INVALID_ARGUMENT', 'ensemble members live in different engines');
+      if (
+        n.layers.length !== first.layers.length ||
+        n.layers.some((L, l) => L.inDim !== first.layers[l]!.inDim || L.outDim !== first.layers[l]!.outDim || L.act !== first.layers[l]!.act)
+      ) {
+        throw new OrlError('SHAPE_MISMATCH', `ensemble members differ in shape: [${first.sizes.join(', ')}] vs [${n.sizes.join(', ')}]`);
+      }
+    }
+    return first;
+  }
+
   /** Makes the activation buffers hold `batch` rows (allocates only when the batch grows). */
   reserve(batch: number): void {
     if (batch <= this.maxBatch) return;

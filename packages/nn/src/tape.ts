@@ -1,6 +1,6 @@
 import { OrlError } from '@orl/core';
 import type { Engine } from './engine.js';
-import type { MLP, ParamVector } from './mlp.js';
+import { MLP, type ParamVector } from './mlp.js';
 
 /**
  * A small reverse-mode tape at layer granularity, so an algorithm's update reads like its PyTorch reference:
@@ -210,6 +210,51 @@ export class Tape {
       if (inputGrad) this.accumulate(x, dIn);
     });
     return y;
+  }
+
+  /**
+   * An ensemble — networks of one shape (twin critics, dynamics members) — applied to one shared input or to one input
+   * each, as one node with one batched kernel call per layer: `const [q1, q2] = t.mlps([critic1, critic2], sa)`.
+   * The same values and gradients, bit for bit, as one `mlp` per member.
+   */
+  mlps<const Nets extends readonly MLP[]>(nets: Nets, x: Tensor | readonly Tensor[], options: MlpApplyOptions = {}): { -readonly [K in keyof Nets]: Tensor } {
+    const xs = x instanceof Tensor ? nets.map(() => x) : [...x];
+    if (nets.length === 0 || xs.length !== nets.length) throw new OrlError('SHAPE_MISMATCH', `tape.mlps: ${nets.length} networks, ${xs.length} inputs`);
+    const B = xs[0]!.rows;
+    nets.forEach((net, i) => {
+      const xi = xs[i]!;
+      this.check(xi);
+      if (net.engine !== this.engine) throw new OrlError('INVALID_ARGUMENT', 'tape.mlps: a network lives in another engine');
+      if (xi.cols !== net.inDim || xi.rows !== B)
+        throw new OrlError('SHAPE_MISMATCH', `tape.mlps: input ${i} is [${xi.rows}×${xi.cols}], the networks take [${B}×${net.inDim}]`);
+    });
+    const outputs = nets.map((net) => net.sizes.slice(1).map((width) => this.alloc(B * width)));
+    MLP.forwardEnsembleInto(
+      nets,
+      B,
+      xs.map((xi) => xi.offset),
+      outputs,
+    );
+    const paramGrads = !options.frozen;
+    const requiresGrad = paramGrads || xs.some((xi) => xi.requiresGrad); // all or none: the backward reads every dOut
+    const ys = nets.map((net, i) => this.tensor(B, net.outDim, requiresGrad, outputs[i]!.at(-1)));
+    const versions = nets.map((net) => net.version);
+    this.record(ys, () => {
+      if (nets.some((net, i) => net.version !== versions[i])) throw stale('network');
+      const inputGrad = xs.some((xi) => xi.requiresGrad);
+      const dIns = MLP.backwardEnsembleFrom(
+        nets,
+        B,
+        xs.map((xi) => xi.offset),
+        outputs,
+        ys.map((y) => y.gradOffset),
+        paramGrads,
+        inputGrad,
+      );
+      // Last member first: the order separate `mlp` nodes (backpropagated last-recorded first) would add them in.
+      for (let i = nets.length - 1; i >= 0; i--) if (xs[i]!.requiresGrad) this.accumulate(xs[i]!, dIns[i]!);
+    });
+    return ys as { -readonly [K in keyof Nets]: Tensor };
   }
 
   private accumulate(t: Tensor, from: number): void {

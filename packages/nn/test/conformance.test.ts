@@ -64,6 +64,38 @@ describe.each(variants)('%s backend conforms to the JS reference', (_name, make,
     [256, 1, 256],
     [3, 1100, 9],
   ];
+  // A batch of products (an ensemble's layer): each one as gemm() computes it, bit for bit, whatever the thread split.
+  for (const [count, m, n, kk, ta, tb, beta] of [
+    [2, 256, 256, 256, false, false, 0],
+    [2, 256, 23, 256, false, true, 0],
+    [2, 23, 256, 256, true, false, 1],
+    [3, 37, 29, 300, false, false, 1],
+    [7, 100, 200, 24, false, false, 0],
+    [1, 5, 7, 3, true, true, 1],
+  ] as const) {
+    it(`gemmBatch of ${count}: ${m}x${n}x${kk} transA=${ta} transB=${tb} beta=${beta} equals ${count} gemm calls`, () => {
+      const rng = new Rng(count * 7 + m);
+      const alloc = (size: number) => {
+        const o = e.alloc(size);
+        fill(e, o, size, rng);
+        return o;
+      };
+      const as = Array.from({ length: count }, () => alloc(m * kk));
+      const bs = Array.from({ length: count }, () => alloc(kk * n));
+      const cs = Array.from({ length: count }, () => alloc(m * n));
+      const one = Array.from({ length: count }, () => e.alloc(m * n));
+      cs.forEach((c, i) => e.write(one[i]!, e.read(c, m * n)));
+      k.gemmBatch(ta, tb, m, n, kk, as, bs, cs, beta);
+      for (let i = 0; i < count; i++) k.gemm(ta, tb, m, n, kk, as[i]!, bs[i]!, one[i]!, beta);
+      for (let i = 0; i < count; i++)
+        expect(Buffer.from(e.read(cs[i]!, m * n).buffer).equals(Buffer.from(e.read(one[i]!, m * n).buffer)), `product ${i}`).toBe(true);
+      [...as, ...bs, ...cs, ...one].forEach((o) => e.free(o));
+    });
+  }
+  it('gemmBatch refuses offset lists of different lengths', () => {
+    expect(() => k.gemmBatch(false, false, 1, 1, 1, [16, 32], [16], [16, 32], 0)).toThrow();
+  });
+
   for (const [m, n, kk] of shapes) {
     for (const [ta, tb] of [
       [false, false],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OrlError, Rng } from '@orl/core';
-import { Adam, MLP, ParamVector, Tape, createEngine, type Scalar, type Tensor } from '../src/index.js';
+import { Adam, MLP, ParamVector, Tape, availableBackends, createEngine, type Scalar, type Tensor } from '../src/index.js';
 
 // Every tape op's backward against central finite differences of the loss in float64 (parameters are float32, so the
 // step is 1e-2, as in gradcheck.test.ts). Leaves are ParamVectors shaped as tensors; networks use tanh hidden layers
@@ -263,5 +263,58 @@ describe('tape semantics', () => {
     const X = tape.param(x, 1, 2);
     tape.backward(tape.mean(tape.mul(X, X)));
     expect(Array.from(X.grad())).toEqual([1, -2]);
+  });
+});
+
+describe.each(availableBackends())('tape.mlps on %s: an ensemble in one node, the same bits as one mlp per member', (backend) => {
+  const engine = createEngine({ backend, notice: false });
+  // 256-wide layers at 128 rows: large enough for the native batched kernel to give each thread a whole product.
+  const make = (seed: number) => new MLP(engine, { sizes: [7, 256, 256, 1], seed });
+  const bits = (a: Float32Array) => Buffer.from(a.buffer);
+
+  /** Values, parameter gradients and input gradients of a loss over a twin ensemble, built with `mlps` or with `mlp`. */
+  function run(batched: boolean, shared: boolean, frozen: boolean) {
+    const nets = [make(1), make(2)];
+    const input = new ParamVector(engine, 2 * 128 * 7);
+    input.set(randn(new Rng(3), 2 * 128 * 7));
+    const t = new Tape(engine);
+    const x = t.param(input, 256, 7);
+    const xs = shared ? [t.rows(x, 0, 128), t.rows(x, 0, 128)] : [t.rows(x, 0, 128), t.rows(x, 128, 256)];
+    const [q1, q2] = batched ? t.mlps(nets, shared ? xs[0]! : xs, { frozen }) : nets.map((n, i) => t.mlp(n, xs[i]!, { frozen }));
+    const loss = t.add(
+      t.mean(t.min(q1!, q2!)),
+      t.mse(
+        q1!,
+        t.map(q2!, (v) => 0.5 * v),
+      ),
+    );
+    for (const n of nets) n.zeroGrad();
+    input.zeroGrad();
+    t.backward(loss);
+    const out = { values: [q1!.values(), q2!.values()], grads: nets.map((n) => engine.read(n.grads, n.size)), dx: engine.read(input.grads, input.size) };
+    for (const n of nets) n.dispose();
+    input.dispose();
+    t.dispose();
+    return out;
+  }
+
+  for (const shared of [true, false])
+    for (const frozen of [false, true])
+      it(`${shared ? 'shared input' : 'an input each'}${frozen ? ', frozen' : ''}`, () => {
+        const a = run(true, shared, frozen),
+          b = run(false, shared, frozen);
+        a.values.forEach((v, i) => expect(bits(v).equals(bits(b.values[i]!))).toBe(true));
+        a.grads.forEach((g, i) => expect(bits(g).equals(bits(b.grads[i]!))).toBe(true));
+        expect(bits(a.dx).equals(bits(b.dx))).toBe(true);
+        expect(a.dx.some((v) => v !== 0)).toBe(true);
+        if (!frozen) expect(a.grads[1]!.some((v) => v !== 0)).toBe(true);
+      });
+
+  it('refuses members of different shapes and a wrong number of inputs', () => {
+    const t = new Tape(engine);
+    const x = t.constant(new Float32Array(7 * 4), 4, 7);
+    const other = new MLP(engine, { sizes: [7, 32, 1], seed: 1 });
+    expect(() => t.mlps([make(1), other], x)).toThrow(expect.objectContaining({ code: 'SHAPE_MISMATCH' }));
+    expect(() => t.mlps([make(1), make(2)], [x])).toThrow(expect.objectContaining({ code: 'SHAPE_MISMATCH' }));
   });
 });

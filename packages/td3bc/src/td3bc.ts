@@ -115,14 +115,13 @@ export class TD3BC implements Agent {
     const noisy = (x: number) => x * c.maxAction + clamp(c.policyNoise * rng.normal(), -c.noiseClip, c.noiseClip);
     const a2 = t.map(t.mlp(this.actorTarget, s2, { frozen: true }), (x) => clamp(noisy(x), -c.maxAction, c.maxAction));
     const s2a2 = t.concat(s2, a2);
-    const tq1 = t.mlp(this.q1Target, s2a2, { frozen: true });
-    const tq2 = t.mlp(this.q2Target, s2a2, { frozen: true });
+    const [tq1, tq2] = t.mlps([this.q1Target, this.q2Target], s2a2, { frozen: true });
     const y = t.map([tq1, tq2], (q1, q2, i) => batch.rewards[i!]! + (1 - batch.dones[i!]!) * c.discount * Math.min(q1!, q2!));
 
     // Critics: L = mse(Q1(s, a), y) + mse(Q2(s, a), y).
     const sa = t.concat(s, a);
-    const q1 = t.mlp(this.q1, sa);
-    const criticLoss = t.add(t.mse(q1, y), t.mse(t.mlp(this.q2, sa), y));
+    const [q1, q2] = t.mlps([this.q1, this.q2], sa);
+    const criticLoss = t.add(t.mse(q1, y), t.mse(q2, y));
     this.q1Opt.zeroGrad();
     this.q2Opt.zeroGrad();
     t.backward(criticLoss);

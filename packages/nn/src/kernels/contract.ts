@@ -29,6 +29,21 @@ export interface Kernels {
    * A is stored [m×k] (or [k×m] when transA); B is stored [k×n] (or [n×k] when transB).
    */
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: number, b: number, c: number, beta: number): void;
+  /**
+   * `a.length` independent products of one shape, C_i = op(A_i)·op(B_i) + beta·C_i (an ensemble's members, layer by
+   * layer); the same bits as one `gemm` per product. The native backend gives whole products to its threads.
+   */
+  gemmBatch(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: readonly number[],
+    b: readonly number[],
+    c: readonly number[],
+    beta: number,
+  ): void;
   /** y[r×c] = act(y + bias) row-wise, in place. */
   biasAct(y: number, bias: number, rows: number, cols: number, act: number): void;
   /** dst[i] = dy[i] · act'(·) expressed through the activation's output y: relu → y > 0, tanh → 1 − y². dst may equal dy. */

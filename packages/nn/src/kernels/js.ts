@@ -1,4 +1,22 @@
+import { OrlError } from '@orl/core';
 import { Act, type Kernels } from './contract.js';
+
+/** `gemmBatch` as one `gemm` per product (the backends without a batched kernel). */
+export function gemmOneByOne(
+  kernels: Pick<Kernels, 'gemm'>,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: readonly number[],
+  b: readonly number[],
+  c: readonly number[],
+  beta: number,
+): void {
+  if (a.length !== b.length || a.length !== c.length) throw new OrlError('SHAPE_MISMATCH', `gemmBatch: ${a.length}, ${b.length} and ${c.length} offsets`);
+  for (let i = 0; i < a.length; i++) kernels.gemm(transA, transB, m, n, k, a[i]!, b[i]!, c[i]!, beta);
+}
 
 /** `h` itself if it holds `floats`, else a copy at least twice as large (JS-owned heaps: js and native backends). */
 export function grownHeap(h: Float32Array, floats: number): Float32Array {
@@ -31,6 +49,20 @@ export class JsKernels implements Kernels {
 
   threads(): number {
     return 1;
+  }
+
+  gemmBatch(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: readonly number[],
+    b: readonly number[],
+    c: readonly number[],
+    beta: number,
+  ): void {
+    gemmOneByOne(this, transA, transB, m, n, k, a, b, c, beta);
   }
 
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: number, b: number, c: number, beta: number): void {

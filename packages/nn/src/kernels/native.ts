@@ -1,10 +1,11 @@
 import { OrlError } from '@orl/core';
 import type { Kernels } from './contract.js';
-import { grownHeap } from './js.js';
+import { gemmOneByOne, grownHeap } from './js.js';
 
 interface Addon {
   setMemory(buf: ArrayBuffer): void;
   gemm(ta: number, tb: number, m: number, n: number, k: number, a: number, b: number, c: number, beta: number): void;
+  gemmBatch(ta: number, tb: number, m: number, n: number, k: number, a: readonly number[], b: readonly number[], c: readonly number[], beta: number): void;
   biasAct(y: number, bias: number, rows: number, cols: number, act: number): void;
   actGrad(dst: number, dy: number, y: number, n: number, act: number): void;
   colSumAcc(x: number, rows: number, cols: number, out: number): void;
@@ -90,6 +91,22 @@ class NativeKernels implements Kernels {
         kernels: name,
       });
     }
+  }
+
+  gemmBatch(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: readonly number[],
+    b: readonly number[],
+    c: readonly number[],
+    beta: number,
+  ): void {
+    if (a.length !== b.length || a.length !== c.length) throw new OrlError('SHAPE_MISMATCH', `gemmBatch: ${a.length}, ${b.length} and ${c.length} offsets`);
+    if (a.length > 64) gemmOneByOne(this, transA, transB, m, n, k, a, b, c, beta);
+    else this.addon.gemmBatch(transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, b, c, beta);
   }
 
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: number, b: number, c: number, beta: number): void {

@@ -1,4 +1,5 @@
 import type { Kernels } from './contract.js';
+import { gemmOneByOne } from './js.js';
 import { WASM_KERNELS_MT_BASE64 } from './wasm-binary.js';
 import { WasmElementwise, type WasmElementwiseExports, decodeBase64 } from './wasm.js';
 
@@ -130,6 +131,20 @@ class WasmMtKernels extends WasmElementwise implements Kernels {
 
   threads(): number {
     return 2;
+  }
+
+  gemmBatch(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: readonly number[],
+    b: readonly number[],
+    c: readonly number[],
+    beta: number,
+  ): void {
+    gemmOneByOne(this, transA, transB, m, n, k, a, b, c, beta);
   }
 
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: number, b: number, c: number, beta: number): void {

@@ -1,4 +1,5 @@
 import type { Kernels } from './contract.js';
+import { gemmOneByOne } from './js.js';
 import { WASM_KERNELS_BASE64 } from './wasm-binary.js';
 
 /** Exports both WASM modules share (element-wise kernels; byte pointers). */
@@ -110,6 +111,20 @@ class WasmKernels extends WasmElementwise implements Kernels {
 
   threads(): number {
     return 1;
+  }
+
+  gemmBatch(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: readonly number[],
+    b: readonly number[],
+    c: readonly number[],
+    beta: number,
+  ): void {
+    gemmOneByOne(this, transA, transB, m, n, k, a, b, c, beta);
   }
 
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: number, b: number, c: number, beta: number): void {
