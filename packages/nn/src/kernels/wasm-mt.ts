@@ -1,3 +1,4 @@
+import { OrlError } from '@orl/core';
 import type { Kernels } from './contract.js';
 import { gemmOneByOne } from './js.js';
 import { WASM_KERNELS_MT_BASE64 } from './wasm-binary.js';
@@ -144,7 +145,33 @@ class WasmMtKernels extends WasmElementwise implements Kernels {
     c: readonly number[],
     beta: number,
   ): void {
-    gemmOneByOne(this, transA, transB, m, n, k, a, b, c, beta);
+    if (a.length !== b.length || a.length !== c.length) throw new OrlError('SHAPE_MISMATCH', `gemmBatch: ${a.length}, ${b.length} and ${c.length} offsets`);
+    if (2 * m * n * k < MIN_FLOPS) {
+      gemmOneByOne(this, transA, transB, m, n, k, a, b, c, beta);
+      return;
+    }
+    // Products in pairs, one whole product per thread (no split, one handshake per pair); an odd last one is split.
+    const rsA = transA ? 1 : k,
+      csA = transA ? m : 1,
+      rsB = transB ? 1 : n,
+      csB = transB ? k : 1;
+    let i = 0;
+    for (; i + 1 < a.length; i += 2) {
+      this.ctl.set([m, n, k, a[i + 1]! << 2, rsA, csA, b[i + 1]! << 2, rsB, csB, c[i + 1]! << 2, n, beta], ARGS);
+      const seq = ++this.seq;
+      Atomics.store(this.ctl, SEQ, seq);
+      Atomics.notify(this.ctl, SEQ);
+      this.x.gemmBlock(m, n, k, a[i]! << 2, rsA, csA, b[i]! << 2, rsB, csB, c[i]! << 2, n, beta);
+      this.waitHelper(seq);
+    }
+    if (i < a.length) this.gemm(transA, transB, m, n, k, a[i]!, b[i]!, c[i]!, beta);
+  }
+
+  /** Spin briefly (the two halves finish together), then sleep, until the helper reports job `seq` done. */
+  private waitHelper(seq: number): void {
+    for (let spin = 0; Atomics.load(this.ctl, DONE) !== seq; spin++) {
+      if (spin > 2000) Atomics.wait(this.ctl, DONE, Atomics.load(this.ctl, DONE), 1);
+    }
   }
 
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: number, b: number, c: number, beta: number): void {
@@ -173,10 +200,7 @@ class WasmMtKernels extends WasmElementwise implements Kernels {
     Atomics.notify(this.ctl, SEQ);
     if (byRows) this.x.gemmBlock(mid, n, k, A, rsA, csA, B, rsB, csB, C, n, beta);
     else this.x.gemmBlock(m, mid, k, A, rsA, csA, B, rsB, csB, C, n, beta);
-    // Spin briefly (the halves finish together), then sleep.
-    for (let spin = 0; Atomics.load(this.ctl, DONE) !== seq; spin++) {
-      if (spin > 2000) Atomics.wait(this.ctl, DONE, Atomics.load(this.ctl, DONE), 1);
-    }
+    this.waitHelper(seq);
   }
 }
 
