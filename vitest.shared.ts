@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineProject } from 'vitest/config';
 
 /**
@@ -15,6 +16,8 @@ export function orlProject(name: string, testTimeout = 120_000) {
       include: ['test/**/*.test.ts'],
       testTimeout,
       server: { deps: { inline: [/@orl\//] } },
+      // Temporary folders under one per-run folder, removed at the end (a no-op inside the root run, which has one).
+      globalSetup: [fileURLToPath(new URL('./tools/test-tmpdir.ts', import.meta.url))],
     },
   });
 }

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 
 export default function setup(): () => void {
   const previous = process.env.TMPDIR;
+  // A package's own run (nx test) sets this up per package; under the root run, the root's folder already holds them.
+  if (previous && /(^|[/\\])orl-test-run-[^/\\]+$/.test(previous)) return () => undefined;
   const dir = mkdtempSync(join(tmpdir(), 'orl-test-run-'));
   // World-searchable, as /tmp is: the embedded PostgreSQL of the grid tests runs as its own user when we are root.
   chmodSync(dir, 0o755);

@@ -762,19 +762,18 @@ export class Tape {
       }
       h[logProb.offset + r] = lp;
     }
+    // backward() zero-fills whichever of action / logProb got no gradient, so both are read unconditionally.
     this.record([action, logProb], () => {
-      const hasA = this.has(action),
-        hasL = this.has(logProb);
       const gm = mean.requiresGrad ? this.gradOf(mean) : -1;
       const gs = logStd.requiresGrad ? this.gradOf(logStd) : -1;
       const hh = this.engine.heap();
       for (let r = 0; r < rows; r++) {
-        const gl = hasL ? hh[logProb.gradOffset + r]! : 0;
+        const gl = hh[logProb.gradOffset + r]!;
         for (let j = 0; j < dim; j++) {
           const i = r * dim + j;
           const a = hh[action.offset + i]!;
           const oneMinus = 1 - a * a;
-          const du = (hasA ? hh[action.gradOffset + i]! : 0) * oneMinus + (gl * 2 * a * oneMinus) / (oneMinus + 1e-6);
+          const du = hh[action.gradOffset + i]! * oneMinus + (gl * 2 * a * oneMinus) / (oneMinus + 1e-6);
           if (gm >= 0) hh[gm + i]! += du;
           if (gs >= 0) hh[gs + i]! += du * Math.exp(hh[logStd.offset + i]!) * hh[noise.offset + i]! - gl;
         }
