@@ -64,10 +64,10 @@ t = performance.now();
 const steps = quick ? 100 : 1000;
 for (let i = 0; i < steps; i++) sac.update(batch);
 r.sac1000StepsSeconds = ((performance.now() - t) / 1000) * (1000 / steps);
-console.log('\n@orl/morec benchmark (hopper-sized)');
+console.log(`\n@orl/morec benchmark (hopper-sized) — ${engine.describe()}`);
 console.log(
   `dynamics epoch on ${N} rows: ${r.dynamicsEpochSeconds.toFixed(1)} s | 100 dynamics-reward steps: ${r.dynamicsReward100StepsSeconds.toFixed(1)} s | filtered rollout round (${roll.size} transitions, ${r.snapshots} snapshots): ${r.rolloutRoundSeconds.toFixed(1)} s | MOPO round (h 5): ${r.mopoRoundSeconds.toFixed(2)} s | 1000 SAC steps: ${r.sac1000StepsSeconds.toFixed(1)} s`,
 );
 const root = join(import.meta.dirname, '..', '..', '..');
 mkdirSync(join(root, 'bench-results'), { recursive: true });
-writeFileSync(join(root, 'bench-results', 'morec.json'), JSON.stringify({ date: new Date().toISOString(), ...r }, null, 2));
+writeFileSync(join(root, 'bench-results', 'morec.json'), JSON.stringify({ date: new Date().toISOString(), engine: engine.describe(), ...r }, null, 2));
