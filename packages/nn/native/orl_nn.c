@@ -219,7 +219,86 @@ __attribute__((target("avx512f"))) static void micro_avx512(int kc, const float 
       for (int j = 0; j < nr; j++) c[i * ldc + j] = (accumulate ? c[i * ldc + j] : 0.f) + tmp[i * 32 + j];
   }
 }
+
+/*
+ * One output column (n == 1: a critic's or value network's output layer, and that layer's weight gradient). The
+ * micro-kernels would compute a 16- or 32-column tile to keep one column; here each packed A panel's rows are the
+ * vector lanes and the product runs as an FMA chain over k, four panels at a time to hide the FMA latency. Each element
+ * sees the micro-kernels' exact operations (acc = fma(a, b, acc) in k order, then (accumulate ? c : 0) + acc): the same
+ * bits, with up to 16x fewer FMAs.
+ */
+__attribute__((target("avx512f"))) static void column_avx512(int kc, const float *ap, const float *bp, float *c, long ldc, int mc,
+                                                             int accumulate) {
+  const int tm = 12, tn = 32;
+  const __mmask16 lanes = 0x0FFF;
+  const long panel = (long)kc * tm;
+  const int panels = (mc + tm - 1) / tm;
+  float tmp[4][16] __attribute__((aligned(64)));
+  for (int q = 0; q < panels;) {
+    const float *a0 = ap + q * panel;
+    int count = panels - q >= 4 ? 4 : 1;
+    if (count == 4) {
+      __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
+      for (int p = 0; p < kc; p++) {
+        __m512 b = _mm512_set1_ps(bp[(long)p * tn]);
+        s0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(lanes, a0 + p * tm), b, s0);
+        s1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(lanes, a0 + panel + p * tm), b, s1);
+        s2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(lanes, a0 + 2 * panel + p * tm), b, s2);
+        s3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(lanes, a0 + 3 * panel + p * tm), b, s3);
+      }
+      _mm512_store_ps(tmp[0], s0);
+      _mm512_store_ps(tmp[1], s1);
+      _mm512_store_ps(tmp[2], s2);
+      _mm512_store_ps(tmp[3], s3);
+    } else {
+      __m512 s0 = _mm512_setzero_ps();
+      for (int p = 0; p < kc; p++) s0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(lanes, a0 + p * tm), _mm512_set1_ps(bp[(long)p * tn]), s0);
+      _mm512_store_ps(tmp[0], s0);
+    }
+    for (int u = 0; u < count; u++) {
+      int r0 = (q + u) * tm, rows = mc - r0 < tm ? mc - r0 : tm;
+      for (int i = 0; i < rows; i++) c[(long)(r0 + i) * ldc] = (accumulate ? c[(long)(r0 + i) * ldc] : 0.f) + tmp[u][i];
+    }
+    q += count;
+  }
+}
+
+__attribute__((target("avx2,fma"))) static void column_avx2(int kc, const float *ap, const float *bp, float *c, long ldc, int mc, int accumulate) {
+  const int tm = 6, tn = 16;
+  const __m256i lanes = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
+  const long panel = (long)kc * tm;
+  const int panels = (mc + tm - 1) / tm;
+  float tmp[4][8] __attribute__((aligned(32)));
+  for (int q = 0; q < panels;) {
+    const float *a0 = ap + q * panel;
+    int count = panels - q >= 4 ? 4 : 1;
+    if (count == 4) {
+      __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+      for (int p = 0; p < kc; p++) {
+        __m256 b = _mm256_set1_ps(bp[(long)p * tn]);
+        s0 = _mm256_fmadd_ps(_mm256_maskload_ps(a0 + p * tm, lanes), b, s0);
+        s1 = _mm256_fmadd_ps(_mm256_maskload_ps(a0 + panel + p * tm, lanes), b, s1);
+        s2 = _mm256_fmadd_ps(_mm256_maskload_ps(a0 + 2 * panel + p * tm, lanes), b, s2);
+        s3 = _mm256_fmadd_ps(_mm256_maskload_ps(a0 + 3 * panel + p * tm, lanes), b, s3);
+      }
+      _mm256_store_ps(tmp[0], s0);
+      _mm256_store_ps(tmp[1], s1);
+      _mm256_store_ps(tmp[2], s2);
+      _mm256_store_ps(tmp[3], s3);
+    } else {
+      __m256 s0 = _mm256_setzero_ps();
+      for (int p = 0; p < kc; p++) s0 = _mm256_fmadd_ps(_mm256_maskload_ps(a0 + p * tm, lanes), _mm256_set1_ps(bp[(long)p * tn]), s0);
+      _mm256_store_ps(tmp[0], s0);
+    }
+    for (int u = 0; u < count; u++) {
+      int r0 = (q + u) * tm, rows = mc - r0 < tm ? mc - r0 : tm;
+      for (int i = 0; i < rows; i++) c[(long)(r0 + i) * ldc] = (accumulate ? c[(long)(r0 + i) * ldc] : 0.f) + tmp[u][i];
+    }
+    q += count;
+  }
+}
 #endif
+
 
 /* ---------------------------------------------------------------- blocked GEMM on one thread */
 typedef struct {
@@ -246,6 +325,16 @@ static void gemm_block(int m, int n, int k, const float *a, long rsA, long csA, 
       for (int ic = 0; ic < m; ic += MC) {
         int mc = m - ic < MC ? m - ic : MC;
         pack_a(mc, kc, a + (long)ic * rsA + (long)pc * csA, rsA, csA, pb->ap, tm);
+#if ORL_X86
+        if (nc == 1 && level >= LEVEL_AVX2) {
+          float *cc = c + (long)ic * ldc + jc;
+          if (level >= LEVEL_AVX512)
+            column_avx512(kc, pb->ap, pb->bp, cc, ldc, mc, accumulate);
+          else
+            column_avx2(kc, pb->ap, pb->bp, cc, ldc, mc, accumulate);
+          continue;
+        }
+#endif
         for (int jr = 0; jr < nc; jr += tn) {
           int nr = nc - jr < tn ? nc - jr : tn;
           const float *bpp = pb->bp + (long)(jr / tn) * kc * tn;

@@ -92,6 +92,43 @@ describe.each(variants)('%s backend conforms to the JS reference', (_name, make,
       [...as, ...bs, ...cs, ...one].forEach((o) => e.free(o));
     });
   }
+  // One output column has its own kernel (no 16- or 32-wide tile for one column): it must give the bits the tile
+  // gives, checked against the same product with the column duplicated (n = 2 goes through the micro-kernel).
+  for (const [m, kk] of [
+    [256, 256],
+    [97, 300],
+    [5, 3],
+    [1000, 24],
+  ] as const)
+    for (const beta of [0, 1])
+      it(`one-column gemm ${m}x1x${kk} beta=${beta} has the micro-kernel's bits`, () => {
+        const rng = new Rng(m + kk + beta);
+        const a = e.alloc(m * kk),
+          b = e.alloc(kk),
+          b2 = e.alloc(kk * 2),
+          c = e.alloc(m),
+          c2 = e.alloc(m * 2);
+        fill(e, a, m * kk, rng);
+        fill(e, b, kk, rng);
+        fill(e, c, m, rng);
+        const bv = e.read(b, kk),
+          cv = e.read(c, m);
+        e.write(
+          b2,
+          Float32Array.from({ length: kk * 2 }, (_, i) => bv[i >> 1]!),
+        );
+        e.write(
+          c2,
+          Float32Array.from({ length: m * 2 }, (_, i) => cv[i >> 1]!),
+        );
+        k.gemm(false, false, m, 1, kk, a, b, c, beta);
+        k.gemm(false, false, m, 2, kk, a, b2, c2, beta);
+        const one = e.read(c, m),
+          two = e.read(c2, m * 2).filter((_, i) => i % 2 === 0);
+        expect(Buffer.from(one.buffer).equals(Buffer.from(two.buffer))).toBe(true);
+        [a, b, b2, c, c2].forEach((o) => e.free(o));
+      });
+
   it('gemmBatch refuses offset lists of different lengths', () => {
     expect(() => k.gemmBatch(false, false, 1, 1, 1, [16, 32], [16], [16, 32], 0)).toThrow();
   });
