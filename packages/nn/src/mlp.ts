@@ -211,44 +211,16 @@ export class MLP implements ParamBlock {
       for (let i = 0; i < nets.length; i++) k.actGrad(layer[i]!.dz, dys[i]!, outputs[i]![l]!, batch * L.outDim, L.act);
       const dzs = layer.map((x) => x.dz);
       if (paramGrads) {
-        k.gemmBatch(
-          true,
-          false,
-          L.inDim,
-          L.outDim,
-          batch,
-          xs,
-          dzs,
-          layer.map((x) => x.gw),
-          1,
-        );
+        const gws = layer.map((x) => x.gw);
+        k.gemmBatch(true, false, L.inDim, L.outDim, batch, xs, dzs, gws, 1);
         for (let i = 0; i < nets.length; i++) k.colSumAcc(dzs[i]!, batch, L.outDim, layer[i]!.gb);
       }
-      if (l > 0) {
-        dys = nets.map((n) => n.layers[l - 1]!.dz);
-        k.gemmBatch(
-          false,
-          true,
-          batch,
-          L.inDim,
-          L.outDim,
-          dzs,
-          layer.map((x) => x.w),
-          dys,
-          0,
-        );
-      } else if (inputGrad) {
-        k.gemmBatch(
-          false,
-          true,
-          batch,
-          L.inDim,
-          L.outDim,
-          dzs,
-          layer.map((x) => x.w),
-          nets.map((n) => n.dInputBuf),
-          0,
-        );
+      // dX = dZ·Wᵀ: into the previous layer's dz, or the input gradient.
+      if (l > 0 || inputGrad) {
+        const into = l > 0 ? nets.map((n) => n.layers[l - 1]!.dz) : nets.map((n) => n.dInputBuf);
+        const ws = layer.map((x) => x.w);
+        k.gemmBatch(false, true, batch, L.inDim, L.outDim, dzs, ws, into, 0);
+        dys = into;
       }
     }
     return nets.map((n) => n.dInputBuf);

@@ -76,3 +76,6 @@ export interface Kernels {
   /** x *= s. */
   scale(x: number, n: number, s: number): void;
 }
+
+/** `gemmBatch`'s arguments, for the backends that forward them. */
+export type GemmBatchArgs = Parameters<Kernels['gemmBatch']>;

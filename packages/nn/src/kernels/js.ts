@@ -1,20 +1,14 @@
 import { OrlError } from '@orl/core';
-import { Act, type Kernels } from './contract.js';
+import { Act, type GemmBatchArgs, type Kernels } from './contract.js';
 
 /** `gemmBatch` as one `gemm` per product (the backends without a batched kernel). */
-export function gemmOneByOne(
-  kernels: Pick<Kernels, 'gemm'>,
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  a: readonly number[],
-  b: readonly number[],
-  c: readonly number[],
-  beta: number,
-): void {
+/** One offset of each matrix per product. */
+export function checkGemmBatch(a: readonly number[], b: readonly number[], c: readonly number[]): void {
   if (a.length !== b.length || a.length !== c.length) throw new OrlError('SHAPE_MISMATCH', `gemmBatch: ${a.length}, ${b.length} and ${c.length} offsets`);
+}
+
+export function gemmOneByOne(kernels: Pick<Kernels, 'gemm'>, ...[transA, transB, m, n, k, a, b, c, beta]: GemmBatchArgs): void {
+  checkGemmBatch(a, b, c);
   for (let i = 0; i < a.length; i++) kernels.gemm(transA, transB, m, n, k, a[i]!, b[i]!, c[i]!, beta);
 }
 
@@ -51,18 +45,8 @@ export class JsKernels implements Kernels {
     return 1;
   }
 
-  gemmBatch(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    a: readonly number[],
-    b: readonly number[],
-    c: readonly number[],
-    beta: number,
-  ): void {
-    gemmOneByOne(this, transA, transB, m, n, k, a, b, c, beta);
+  gemmBatch(...args: GemmBatchArgs): void {
+    gemmOneByOne(this, ...args);
   }
 
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: number, b: number, c: number, beta: number): void {

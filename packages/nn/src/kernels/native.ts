@@ -1,6 +1,6 @@
 import { OrlError } from '@orl/core';
-import type { Kernels } from './contract.js';
-import { gemmOneByOne, grownHeap } from './js.js';
+import type { GemmBatchArgs, Kernels } from './contract.js';
+import { checkGemmBatch, gemmOneByOne, grownHeap } from './js.js';
 
 interface Addon {
   setMemory(buf: ArrayBuffer): void;
@@ -93,18 +93,8 @@ class NativeKernels implements Kernels {
     }
   }
 
-  gemmBatch(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    a: readonly number[],
-    b: readonly number[],
-    c: readonly number[],
-    beta: number,
-  ): void {
-    if (a.length !== b.length || a.length !== c.length) throw new OrlError('SHAPE_MISMATCH', `gemmBatch: ${a.length}, ${b.length} and ${c.length} offsets`);
+  gemmBatch(...[transA, transB, m, n, k, a, b, c, beta]: GemmBatchArgs): void {
+    checkGemmBatch(a, b, c);
     if (a.length > 64) gemmOneByOne(this, transA, transB, m, n, k, a, b, c, beta);
     else this.addon.gemmBatch(transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, b, c, beta);
   }

@@ -1,6 +1,5 @@
-import { OrlError } from '@orl/core';
-import type { Kernels } from './contract.js';
-import { gemmOneByOne } from './js.js';
+import type { GemmBatchArgs, Kernels } from './contract.js';
+import { checkGemmBatch, gemmOneByOne } from './js.js';
 import { WASM_KERNELS_MT_BASE64 } from './wasm-binary.js';
 import { WasmElementwise, type WasmElementwiseExports, decodeBase64 } from './wasm.js';
 
@@ -134,18 +133,8 @@ class WasmMtKernels extends WasmElementwise implements Kernels {
     return 2;
   }
 
-  gemmBatch(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    a: readonly number[],
-    b: readonly number[],
-    c: readonly number[],
-    beta: number,
-  ): void {
-    if (a.length !== b.length || a.length !== c.length) throw new OrlError('SHAPE_MISMATCH', `gemmBatch: ${a.length}, ${b.length} and ${c.length} offsets`);
+  gemmBatch(...[transA, transB, m, n, k, a, b, c, beta]: GemmBatchArgs): void {
+    checkGemmBatch(a, b, c);
     if (2 * m * n * k < MIN_FLOPS) {
       gemmOneByOne(this, transA, transB, m, n, k, a, b, c, beta);
       return;

@@ -1,4 +1,4 @@
-import type { Kernels } from './contract.js';
+import type { GemmBatchArgs, Kernels } from './contract.js';
 import { gemmOneByOne } from './js.js';
 import { WASM_KERNELS_BASE64 } from './wasm-binary.js';
 
@@ -113,18 +113,8 @@ class WasmKernels extends WasmElementwise implements Kernels {
     return 1;
   }
 
-  gemmBatch(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    a: readonly number[],
-    b: readonly number[],
-    c: readonly number[],
-    beta: number,
-  ): void {
-    gemmOneByOne(this, transA, transB, m, n, k, a, b, c, beta);
+  gemmBatch(...args: GemmBatchArgs): void {
+    gemmOneByOne(this, ...args);
   }
 
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: number, b: number, c: number, beta: number): void {
