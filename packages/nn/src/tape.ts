@@ -529,6 +529,57 @@ export class Tape {
     );
   }
 
+  /** max(x, 0); no gradient at 0 (as torch.relu). */
+  relu(x: Tensor): Tensor {
+    return this.unary(
+      x,
+      (v) => (v > 0 ? v : 0),
+      (g, v) => (v > 0 ? g : 0),
+    );
+  }
+
+  /**
+   * Each row normalised to zero mean and unit variance, (x − μ)/√(σ² + eps) with the biased variance (torch's
+   * `F.layer_norm` over the last dimension, without the affine part: multiply by a [1 × cols] gain and add a bias with
+   * `mul` / `add`, which broadcast rows). Statistics in float64.
+   */
+  layerNorm(x: Tensor, eps = 1e-5): Tensor {
+    this.check(x);
+    const { rows, cols } = x;
+    const out = this.tensor(rows, cols, x.requiresGrad);
+    const rstd = new Float64Array(rows);
+    const h = this.engine.heap();
+    for (let r = 0; r < rows; r++) {
+      const o = x.offset + r * cols;
+      let mu = 0;
+      for (let j = 0; j < cols; j++) mu += h[o + j]!;
+      mu /= cols;
+      let v = 0;
+      for (let j = 0; j < cols; j++) v += (h[o + j]! - mu) ** 2;
+      const k = (rstd[r] = 1 / Math.sqrt(v / cols + eps));
+      for (let j = 0; j < cols; j++) h[out.offset + r * cols + j] = (h[o + j]! - mu) * k;
+    }
+    // dx = rstd · (g − mean(g) − x̂ · mean(g · x̂)), row by row (x̂ is the output).
+    this.record([out], () => {
+      const gx = this.gradOf(x);
+      const hh = this.engine.heap();
+      for (let r = 0; r < rows; r++) {
+        const o = r * cols;
+        let mg = 0,
+          mgx = 0;
+        for (let j = 0; j < cols; j++) {
+          const g = hh[out.gradOffset + o + j]!;
+          mg += g;
+          mgx += g * hh[out.offset + o + j]!;
+        }
+        mg /= cols;
+        mgx /= cols;
+        for (let j = 0; j < cols; j++) hh[gx + o + j]! += rstd[r]! * (hh[out.gradOffset + o + j]! - mg - hh[out.offset + o + j]! * mgx);
+      }
+    });
+    return out;
+  }
+
   /** exp(x). */
   exp(x: Tensor): Tensor {
     return this.unary(x, Math.exp, (g, _v, y) => g * y);

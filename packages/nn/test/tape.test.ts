@@ -81,6 +81,30 @@ describe('tape gradients (finite differences)', () => {
     });
   });
 
+  it("layerNorm with a broadcast gain and bias, then relu (a LayerNorm critic block), away from relu's kink", () => {
+    const net = new MLP(e, { sizes: [3, 6], seed: 4 });
+    const s = randn(rng, B * 3);
+    const gain = vec(Float32Array.from({ length: 6 }, (_, i) => 0.5 + 0.2 * i)),
+      bias = vec(Float32Array.from({ length: 6 }, (_, i) => 1.5 - 0.4 * i));
+    gradCheck([gain, bias], [net], (t) => {
+      const z = t.layerNorm(t.mlp(net, t.constant(s, B, 3)));
+      const y = t.relu(t.add(t.mul(z, t.param(gain, 1, 6)), t.param(bias, 1, 6)));
+      return t.mean(t.mul(y, t.exp(t.scale(z, 0.3))));
+    });
+  });
+
+  it('layerNorm matches the formula: zero mean, unit (biased) variance per row', () => {
+    const t = new Tape(e);
+    const x = t.constant(Float32Array.from([1, 2, 3, 4, -2, 0, 2, 8]), 2, 4);
+    const y = t.layerNorm(x, 0).values();
+    for (const r of [0, 1]) {
+      const row = Array.from(y.subarray(r * 4, r * 4 + 4));
+      expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(0, 6);
+      expect(row.reduce((a, b) => a + b * b, 0) / 4).toBeCloseTo(1, 5);
+    }
+    expect(y[0]).toBeCloseTo(-1.5 / Math.sqrt(1.25), 6);
+  });
+
   it('exp, logsumexp, rows, stack and slice', () => {
     const a = vec(randn(rng, B * 4));
     gradCheck([a], [], (t) => {
