@@ -533,7 +533,7 @@ export class Tape {
   relu(x: Tensor): Tensor {
     return this.unary(
       x,
-      (v) => (v > 0 ? v : 0),
+      (v) => Math.max(v, 0),
       (g, v) => (v > 0 ? g : 0),
     );
   }
