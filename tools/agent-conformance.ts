@@ -18,11 +18,12 @@ import { describe, expect, it } from 'vitest';
 
 export type ConformingAgent = Agent & { dispose(): void };
 
-/** A seeded synthetic dataset (episodes of 50 steps) with the given dimensions. */
+/** A seeded synthetic dataset (episodes of 50 steps, in order: a row's next state is the next row's state). */
 export function conformanceData(obsDim: number, actDim: number, rows = 400): Dataset {
   const rng = new Rng(11);
   const obs = rng.fillNormal(new Float32Array(rows * obsDim)) as Float32Array;
   const next = rng.fillNormal(new Float32Array(rows * obsDim)) as Float32Array;
+  for (let i = 0; i + 1 < rows; i++) if (i % 50 !== 49) next.set(obs.subarray((i + 1) * obsDim, (i + 2) * obsDim), i * obsDim);
   const act = rng.fillUniform(new Float32Array(rows * actDim), -1, 1) as Float32Array;
   const rewards = Float32Array.from({ length: rows }, (_, i) => Math.sin(obs[i * obsDim]!) - 0.1 * act[i * actDim]! ** 2);
   return new Dataset(
@@ -41,10 +42,19 @@ export function conformanceData(obsDim: number, actDim: number, rows = 400): Dat
 export function agentConformance(
   name: string,
   make: (engine: Engine, seed: number) => ConformingAgent,
-  options: { obsDim: number; actDim: number; batchSize: number; data?: Dataset; backend?: 'js' | 'wasm' | 'native' },
+  options: {
+    obsDim: number;
+    actDim: number;
+    batchSize: number;
+    data?: Dataset;
+    backend?: 'js' | 'wasm' | 'native';
+    /** Batches carry the dataset's next actions (ReBRAC). */
+    nextActions?: boolean;
+  },
 ): void {
   const data = toTransitions(options.data ?? conformanceData(options.obsDim, options.actDim));
   const engine = () => createEngine({ backend: options.backend ?? 'wasm', notice: false });
+  const sampling = options.nextActions ? { nextActions: true } : {};
   // The state without `config` (construction-time settings, which include the seed the copy was built with).
   const bytes = (a: Agent) => {
     const { config: _config, ...state } = a.stateDict();
@@ -54,7 +64,7 @@ export function agentConformance(
   describe(`${name} conforms to the agent contract`, () => {
     it('updates give finite metrics', () => {
       const agent = make(engine(), 0);
-      const sampler = new UniformSampler(data, options.batchSize, 1);
+      const sampler = new UniformSampler(data, options.batchSize, 1, sampling);
       for (let i = 0; i < 30; i++) {
         const m = agent.update(sampler.sample());
         for (const [k, v] of Object.entries(m)) expect(Number.isFinite(v), `${k} at update ${i}`).toBe(true);
@@ -65,7 +75,7 @@ export function agentConformance(
     it('save → file format → load restores everything: the copy continues with the same metrics and bits', () => {
       const e = engine();
       const a = make(e, 0);
-      const sampler = new UniformSampler(data, options.batchSize, 2);
+      const sampler = new UniformSampler(data, options.batchSize, 2, sampling);
       for (let i = 0; i < 15; i++) a.update(sampler.sample());
       const b = make(e, 99); // another seed: whatever construction drew must be overwritten by the load
       b.loadStateDict(decodeState(bytes(a)));
@@ -91,6 +101,7 @@ export function agentConformance(
         batchSize: options.batchSize,
         seed: 3,
         runInfo: { name },
+        nextActions: options.nextActions ?? false,
         options: { ...common, outDir: mkdtempSync(join(tmpdir(), 'orl-conf-')) },
       });
       const dir = mkdtempSync(join(tmpdir(), 'orl-conf-'));
@@ -111,12 +122,21 @@ export function agentConformance(
         batchSize: options.batchSize,
         seed: 3,
         runInfo: { name },
+        nextActions: options.nextActions ?? false,
         options: { ...common, outDir: dir, signal: stop.signal },
       });
       expect(part.stopped).toBe(true);
       expect(part.step).toBeLessThan(steps);
       const resumed = make(engine(), 0);
-      const rest = await trainOffline({ agent: resumed, data, batchSize: options.batchSize, seed: 3, runInfo: { name }, options: { ...common, outDir: dir } });
+      const rest = await trainOffline({
+        agent: resumed,
+        data,
+        batchSize: options.batchSize,
+        seed: 3,
+        runInfo: { name },
+        nextActions: options.nextActions ?? false,
+        options: { ...common, outDir: dir },
+      });
       expect(rest.resumedFrom).toBeGreaterThan(0);
       expect(bytes(resumed)).toEqual(bytes(whole));
       for (const x of [whole, first, resumed]) x.dispose();
@@ -126,7 +146,7 @@ export function agentConformance(
       const e = engine();
       const before = e.allocatedFloats();
       const agent = make(e, 0);
-      const sampler = new UniformSampler(data, options.batchSize, 4);
+      const sampler = new UniformSampler(data, options.batchSize, 4, sampling);
       for (let i = 0; i < 3; i++) agent.update(sampler.sample());
       agent.policy();
       expect(e.allocatedFloats()).toBeGreaterThan(before);

@@ -25,6 +25,7 @@ export const TARGETS = [
   { pkg: 'bc', iface: 'BCConfig', constant: 'BC_CONFIG_FIELDS' },
   { pkg: 'awac', iface: 'AWACConfig', constant: 'AWAC_CONFIG_FIELDS' },
   { pkg: 'cql', iface: 'CQLConfig', constant: 'CQL_CONFIG_FIELDS' },
+  { pkg: 'rebrac', iface: 'ReBRACConfig', constant: 'REBRAC_CONFIG_FIELDS' },
   { pkg: 'iql', iface: 'IQLConfig', constant: 'IQL_CONFIG_FIELDS' },
   { pkg: 'reward-model', iface: 'RewardModelConfig', constant: 'REWARD_MODEL_CONFIG_FIELDS' },
   { pkg: 'morec', iface: 'MorecConfig', constant: 'MOREC_CONFIG_FIELDS' },

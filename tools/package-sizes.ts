@@ -16,6 +16,7 @@ const LIMITS: Record<string, number> = {
   '@orl/bc': 3 * 2 ** 20,
   '@orl/awac': 3 * 2 ** 20,
   '@orl/cql': 3 * 2 ** 20,
+  '@orl/rebrac': 3 * 2 ** 20,
 };
 const rows: { name: string; bytes: number }[] = [];
 for (const { name } of packageEntries()) {

@@ -12,6 +12,7 @@ import { TD3BC_CONFIG_FIELDS, TD3BC_DEFAULTS } from '@orl/td3bc';
 import { BC_CONFIG_FIELDS, BC_DEFAULTS } from '@orl/bc';
 import { AWAC_CONFIG_FIELDS, AWAC_DEFAULTS } from '@orl/awac';
 import { CQL_CONFIG_FIELDS, CQL_DEFAULTS } from '@orl/cql';
+import { REBRAC_CONFIG_FIELDS, REBRAC_DEFAULTS } from '@orl/rebrac';
 
 export interface ConfigGroup {
   /** Which config the fields fill: an algorithm, or 'rm' (the reward model of the imputed condition). */
@@ -34,6 +35,7 @@ export const CONFIG_GROUPS: readonly ConfigGroup[] = [
   { owner: 'awac', fields: AWAC_CONFIG_FIELDS, defaults: AWAC_DEFAULTS as never, skip: RUN_FLAGS },
   // CQL's reward scale is CORL's normalisation, computed by the pipeline as for IQL.
   { owner: 'cql', fields: CQL_CONFIG_FIELDS, defaults: CQL_DEFAULTS as never, skip: [...RUN_FLAGS, 'rewardScale'] },
+  { owner: 'rebrac', fields: REBRAC_CONFIG_FIELDS, defaults: REBRAC_DEFAULTS as never, skip: RUN_FLAGS },
   {
     owner: 'morec',
     fields: MOREC_CONFIG_FIELDS,

@@ -7,7 +7,7 @@ import type { GridRunRecord } from './grid/run.js';
  * BC (its any_percent_bc at 100%), AWAC and CQL from the same CORL table);
  * Romeo & Bagdanov 2024: averages over the same 9 datasets × {TD3+BC, IQL}, 5 seeds, 1M steps.
  */
-export const CORL_SCORES: Record<string, Record<Algo, number>> = {
+export const CORL_SCORES: Record<string, Partial<Record<Algo, number>>> = {
   'halfcheetah-medium': { td3bc: 48.1, iql: 48.3, bc: 42.4, awac: 49.5, cql: 47.0 },
   'hopper-medium': { td3bc: 60.4, iql: 67.5, bc: 53.5, awac: 74.5, cql: 59.1 },
   'walker2d-medium': { td3bc: 82.7, iql: 80.9, bc: 63.2, awac: 66.5, cql: 80.8 },

@@ -17,6 +17,8 @@ import type { AWACConfig } from '@orl/awac';
 import { trainAWAC } from '@orl/awac/node';
 import type { CQLConfig } from '@orl/cql';
 import { trainCQL } from '@orl/cql/node';
+import { type ReBRACConfig, rebracCoefsFor } from '@orl/rebrac';
+import { trainReBRAC } from '@orl/rebrac/node';
 import type { BackendChoice, MlpPolicy } from '@orl/nn';
 import { ensureDir, writeFileAtomic } from '@orl/core/node';
 
@@ -24,7 +26,7 @@ export const CONDITIONS = ['all', 'labelled', 'imputed'] as const;
 export type Condition = (typeof CONDITIONS)[number];
 export const CONDITION_LABELS: Record<Condition, string> = { all: 'all true rewards', labelled: 'labelled only', imputed: 'labelled + imputed' };
 /** The model-free algorithms the pipeline, `orl train` and the grid run. */
-export const OFFLINE_ALGOS = ['td3bc', 'iql', 'bc', 'awac', 'cql'] as const;
+export const OFFLINE_ALGOS = ['td3bc', 'iql', 'bc', 'awac', 'cql', 'rebrac'] as const;
 export type Algo = (typeof OFFLINE_ALGOS)[number];
 
 /** Algorithms whose rewards are scaled to 1000 / (max return − min return), as CORL's IQL and CQL on MuJoCo. */
@@ -44,7 +46,7 @@ export interface CellSpec {
   evalEvery: number;
   evalEpisodes: number;
   rewardModel?: Partial<RewardModelConfig>;
-  algoConfig?: Partial<TD3BCConfig> | Partial<IQLConfig> | Partial<BCConfig> | Partial<AWACConfig> | Partial<CQLConfig>;
+  algoConfig?: Partial<TD3BCConfig> | Partial<IQLConfig> | Partial<BCConfig> | Partial<AWACConfig> | Partial<CQLConfig> | Partial<ReBRACConfig>;
   backend?: BackendChoice;
   /** How training reports progress (not part of the run's identity). */
   progress?: ProgressMode;
@@ -283,6 +285,7 @@ export async function runCell(
     | Awaited<ReturnType<typeof trainBC>>
     | Awaited<ReturnType<typeof trainAWAC>>
     | Awaited<ReturnType<typeof trainCQL>>
+    | Awaited<ReturnType<typeof trainReBRAC>>
     | undefined;
   let diverged: CellResult['diverged'];
   try {
@@ -295,7 +298,10 @@ export async function runCell(
             ? await trainAWAC(data, algoConfig as Partial<AWACConfig>, common)
             : spec.algo === 'cql'
               ? await trainCQL(data, { ...(algoConfig as Partial<CQLConfig>), rewardScale: rewardScale ?? 1 }, { ...common, normalizeReward: 'none' })
-              : await trainIQL(data, { ...(algoConfig as Partial<IQLConfig>), rewardScale: rewardScale ?? 1 }, { ...common, normalizeReward: 'none' });
+              : spec.algo === 'rebrac'
+                ? // CORL tunes ReBRAC's β's per dataset: its values for the dataset's name, unless the config sets them.
+                  await trainReBRAC(data, { ...rebracCoefsFor(datasetName(raw)), ...(algoConfig as Partial<ReBRACConfig>) }, common)
+                : await trainIQL(data, { ...(algoConfig as Partial<IQLConfig>), rewardScale: rewardScale ?? 1 }, { ...common, normalizeReward: 'none' });
   } catch (e) {
     if (!(e instanceof OrlError) || e.code !== 'NON_FINITE' || typeof e.details.step !== 'number') throw e;
     diverged = { step: e.details.step, metric: String(e.details.metric), value: String(e.details.value) };
@@ -373,4 +379,10 @@ export function savePolicy(policy: MlpPolicy, outDir: string, task?: string): vo
   writeFileAtomic(join(outDir, 'tfjs', 'model.json'), JSON.stringify(modelJson));
   writeFileAtomic(join(outDir, 'tfjs', 'weights.bin'), weights);
   writeFileAtomic(join(outDir, 'policy.onnx'), exportOnnx(policy));
+}
+
+/** The dataset's name as its metadata records it (generated suites: 'hopper-medium'; D4RL files: the env name). */
+function datasetName(d: Dataset): string | undefined {
+  for (const v of [d.metadata.name, d.metadata.recipe, d.metadata.env, d.metadata.source]) if (typeof v === 'string') return v;
+  return undefined;
 }

@@ -95,7 +95,7 @@ describe('orl errors', () => {
   it('prints one clear line and exits non-zero', () => {
     const r = orl('train', 'sac', '--dataset', 'hopper-medium', '--out', '/tmp/x');
     expect(r.status).toBe(1);
-    expect(r.stderr.trim().split('\n')).toEqual(["orl: unknown algorithm 'sac' (td3bc, iql, bc, awac, cql, morec, mopo) [INVALID_ARGUMENT]"]);
+    expect(r.stderr.trim().split('\n')).toEqual(["orl: unknown algorithm 'sac' (td3bc, iql, bc, awac, cql, rebrac, morec, mopo) [INVALID_ARGUMENT]"]);
     const bad = orl('datasets', 'inspect', '/no/such/file.hdf5');
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('NOT_FOUND');

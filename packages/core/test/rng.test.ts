@@ -112,4 +112,38 @@ describe('UniformSampler', () => {
     );
     expect(() => new UniformSampler(raw, 4)).toThrow(expect.objectContaining({ code: 'INVALID_DATASET', field: 'nextObservations' }));
   });
+
+  it("nextActions: the next row's action; terminal rows keep their own; time-limit ends and broken order are not sampled", () => {
+    // Two episodes in order: rows 0–4 end in a terminal at 4; rows 5–9 end by time limit at 9; row 7's next state is
+    // tampered (not row 8's observation).
+    const m = 10;
+    const obs = Float32Array.from({ length: m }, (_, i) => i);
+    const next = Float32Array.from({ length: m }, (_, i) => i + 1);
+    next[7] = 99;
+    const terminals = new Uint8Array(m),
+      timeouts = new Uint8Array(m);
+    terminals[4] = 1;
+    timeouts[9] = 1;
+    const d = new Dataset(
+      {
+        observations: obs,
+        actions: Float32Array.from({ length: m }, (_, i) => 100 + i),
+        rewards: new Float32Array(m),
+        terminals,
+        timeouts,
+        nextObservations: next,
+      },
+      { obsDim: 1, actDim: 1 },
+    );
+    const b = new UniformSampler(d, 256, 3, { nextActions: true }).sample();
+    expect(new Set(b.indices)).toEqual(new Set([0, 1, 2, 3, 4, 5, 6, 8]));
+    for (let k = 0; k < 256; k++) {
+      const i = b.indices[k]!;
+      expect(b.nextActions![k]).toBe(i === 4 ? 104 : 101 + i);
+    }
+    expect(new UniformSampler(d, 4, 3).sample().nextActions).toBeUndefined();
+    const only = new UniformSampler(d, 64, 3, { nextActions: true, rows: Uint32Array.from([2, 7, 9]) }).sample();
+    expect(new Set(only.indices)).toEqual(new Set([2]));
+    expect(() => new UniformSampler(d, 4, 3, { nextActions: true, rows: Uint32Array.from([7, 9]) })).toThrow(expect.objectContaining({ code: 'EMPTY' }));
+  });
 });

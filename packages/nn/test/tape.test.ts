@@ -87,9 +87,11 @@ describe('tape gradients (finite differences)', () => {
     const gain = vec(Float32Array.from({ length: 6 }, (_, i) => 0.5 + 0.2 * i)),
       bias = vec(Float32Array.from({ length: 6 }, (_, i) => 1.5 - 0.4 * i));
     gradCheck([gain, bias], [net], (t) => {
-      const z = t.layerNorm(t.mlp(net, t.constant(s, B, 3)));
+      const x = t.mlp(net, t.constant(s, B, 3));
+      const z = t.layerNorm(x);
       const y = t.relu(t.add(t.mul(z, t.param(gain, 1, 6)), t.param(bias, 1, 6)));
-      return t.mean(t.mul(y, t.exp(t.scale(z, 0.3))));
+      const fused = t.layerNorm(x, 1e-5, { gain: t.param(gain, 1, 6), bias: t.param(bias, 1, 6) });
+      return t.add(t.mean(t.mul(y, t.exp(t.scale(z, 0.3)))), t.mean(t.mul(fused, t.exp(t.scale(fused, -0.2)))));
     });
   });
 
@@ -103,6 +105,11 @@ describe('tape gradients (finite differences)', () => {
       expect(row.reduce((a, b) => a + b * b, 0) / 4).toBeCloseTo(1, 5);
     }
     expect(y[0]).toBeCloseTo(-1.5 / Math.sqrt(1.25), 6);
+    const g = t.constant(Float32Array.from([1, 2, 3, 4]), 1, 4),
+      b = t.constant(Float32Array.from([0, 1, 0, -1]), 1, 4);
+    const fused = t.layerNorm(x, 0, { gain: g, bias: b }).values();
+    for (let i = 0; i < 8; i++) expect(fused[i]).toBeCloseTo(y[i]! * [1, 2, 3, 4][i % 4]! + [0, 1, 0, -1][i % 4]!, 6);
+    expect(() => t.layerNorm(x, 0, { gain: t.constant(new Float32Array(3), 1, 3), bias: b })).toThrow(expect.objectContaining({ code: 'SHAPE_MISMATCH' }));
   });
 
   it('exp, logsumexp, rows, stack and slice', () => {

@@ -51,9 +51,14 @@ export function trainOffline(args: {
   evaluate?: (policy: Policy) => Promise<Record<string, number>>;
   runInfo: Record<string, StateValue>;
   options: OfflineTrainOptions;
+  /** Batches carry the dataset's next actions (`UniformSampler` option; ReBRAC). */
+  nextActions?: boolean;
 }): Promise<TrainLoopResult> {
   const { agent, data, options: o } = args;
-  const sampler = new UniformSampler(data, args.batchSize, args.seed, o.rows ? { rows: o.rows } : {});
+  const sampler = new UniformSampler(data, args.batchSize, args.seed, {
+    ...(o.rows ? { rows: o.rows } : {}),
+    ...(args.nextActions ? { nextActions: true } : {}),
+  });
   const evaluate = args.evaluate ?? o.evaluate;
   return trainLoop({
     agent,

@@ -1,0 +1,3 @@
+import { orlProject } from '../../vitest.shared';
+
+export default orlProject('rebrac');
