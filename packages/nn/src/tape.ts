@@ -568,8 +568,13 @@ export class Tape {
       let v = 0;
       for (let j = 0; j < cols; j++) v += (h[o + j]! - mu) ** 2;
       const k = (rstd[r] = 1 / Math.sqrt(v / cols + eps));
-      for (let j = 0; j < cols; j++) h[xhat + r * cols + j] = (h[o + j]! - mu) * k;
-      if (gain && bias) for (let j = 0; j < cols; j++) h[out.offset + r * cols + j] = h[xhat + r * cols + j]! * h[gain.offset + j]! + h[bias.offset + j]!;
+      if (gain && bias) {
+        for (let j = 0; j < cols; j++) {
+          const xh = Math.fround((h[o + j]! - mu) * k); // as stored, so the backward sees the same x̂
+          h[xhat + r * cols + j] = xh;
+          h[out.offset + r * cols + j] = xh * h[gain.offset + j]! + h[bias.offset + j]!;
+        }
+      } else for (let j = 0; j < cols; j++) h[xhat + r * cols + j] = (h[o + j]! - mu) * k;
     }
     // dx̂ = dy·g; dg = Σ_rows dy·x̂; db = Σ_rows dy; dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)), row by row.
     this.record([out], () => {
@@ -580,16 +585,18 @@ export class Tape {
       const dy = out.gradOffset;
       for (let r = 0; r < rows; r++) {
         const o = r * cols;
-        if (gg >= 0) for (let j = 0; j < cols; j++) hh[gg + j]! += hh[dy + o + j]! * hh[xhat + o + j]!;
-        if (gb >= 0) for (let j = 0; j < cols; j++) hh[gb + j]! += hh[dy + o + j]!;
-        if (gx < 0) continue;
         let mg = 0,
           mgx = 0;
         for (let j = 0; j < cols; j++) {
-          const g = gain ? hh[dy + o + j]! * hh[gain.offset + j]! : hh[dy + o + j]!;
+          const d = hh[dy + o + j]!,
+            xh = hh[xhat + o + j]!;
+          if (gg >= 0) hh[gg + j]! += d * xh;
+          if (gb >= 0) hh[gb + j]! += d;
+          const g = gain ? d * hh[gain.offset + j]! : d;
           mg += g;
-          mgx += g * hh[xhat + o + j]!;
+          mgx += g * xh;
         }
+        if (gx < 0) continue;
         mg /= cols;
         mgx /= cols;
         const k = rstd[r]!;
