@@ -9,10 +9,8 @@
  *            w = min(exp(A / λ), 100);  L = −mean w · log N(a; μ(s), σ)
  * σ = exp(clamp(log σ, −20, 2)) is one learned vector (state-independent); the policy to evaluate is the mean μ(s).
  */
-import { Rng, type Agent, type Batch, type StateDict, type StateNormalizer } from '@orl/core';
+import { Rng, clamp, type Agent, type Batch, type StateDict, type StateNormalizer } from '@orl/core';
 import { Adam, AgentState, MLP, MlpPolicy, ParamVector, Tape, polyak, type Engine, type Tensor } from '@orl/nn';
-
-const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 
 export interface AWACConfig {
   /** Discount factor γ. */

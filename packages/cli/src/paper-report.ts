@@ -20,15 +20,22 @@ export interface ImputationQuality {
   rewardStd: number;
 }
 
-function labelBudgetSpec(records: GridRunRecord[]): Record<string, unknown> | null {
+/**
+ * The label-budget plot: TD3+BC's labelled-only and imputed scores against the labelled fraction, one panel per dataset
+ * that has runs at two or more fractions (the table's other datasets have only their 1% runs: no curve to draw).
+ * Exported for tests; null when no dataset has a curve.
+ */
+export function labelBudgetSpec(records: GridRunRecord[]): Record<string, unknown> | null {
+  const budgeted = records.filter((r) => r.cell.algo === 'td3bc' && r.cell.condition !== 'all');
+  const fractionsOf = new Map<string, Set<number>>();
+  for (const r of budgeted) fractionsOf.set(r.cell.dataset, (fractionsOf.get(r.cell.dataset) ?? new Set()).add(r.cell.labelFraction));
   const points = new Map<string, number[]>();
-  for (const r of records) {
-    if (r.cell.algo !== 'td3bc' || r.cell.condition === 'all') continue;
+  for (const r of budgeted) {
+    if (fractionsOf.get(r.cell.dataset)!.size < 2) continue;
     const k = `${r.cell.dataset}|${r.cell.condition}|${r.cell.labelFraction}`;
     points.set(k, [...(points.get(k) ?? []), r.score]);
   }
-  const fractions = new Set([...points.keys()].map((k) => k.split('|')[2]));
-  if (fractions.size < 2) return null;
+  if (points.size === 0) return null;
   const values = [...points.entries()].map(([k, scores]) => {
     const [dataset, condition, f] = k.split('|');
     const [lo, hi] = bootstrapCI(scores);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { aggregateIqm, bootstrapCI, iqm, paperMarkdown, paperRows, stratifiedIqmCI } from '../src/paper-table.js';
-import { renderPaperReport } from '../src/paper-report.js';
+import { labelBudgetSpec, renderPaperReport } from '../src/paper-report.js';
 import { cellHash, cellKey, expandGrid, type GridCell } from '../src/grid/cells.js';
 import type { GridRunRecord } from '../src/grid/run.js';
 
@@ -105,4 +105,29 @@ describe('paper report', () => {
     expect(existsSync(join(dir, '..', '..', 'alert(1)'))).toBe(false);
     expect(readFileSync(r.table, 'utf8')).toMatch(/IQM of all runs/);
   }, 60_000);
+});
+
+describe('label-budget plot', () => {
+  const cells = (datasets: string[], labelFractions: number[]) =>
+    expandGrid({ datasets, algos: ['td3bc'], conditions: ['labelled', 'imputed'], seeds: [0, 1], labelFractions });
+
+  it('draws a panel only for datasets with runs at two or more label fractions', () => {
+    // hopper-medium has a curve (0.1, 1, 10%); walker2d-medium-replay only the table's 1% runs.
+    const records = [...cells(['hopper-medium'], [0.001, 0.01, 0.1]), ...cells(['walker2d-medium-replay'], [0.01])].map((c) =>
+      record(c, 10 + c.labelFraction * 100 + c.seed),
+    );
+    const spec = labelBudgetSpec(records) as { data: { values: { dataset: string; labels: number; score: number; n: number }[] } };
+    const values = spec.data.values;
+    expect(new Set(values.map((v) => v.dataset))).toEqual(new Set(['hopper-medium']));
+    // 3 fractions × 2 conditions, each the mean of its 2 seeds.
+    expect(values).toHaveLength(6);
+    const tenPercent = values.filter((v) => v.labels === 10);
+    expect(tenPercent.map((v) => v.n)).toEqual([2, 2]);
+    expect(tenPercent[0]!.score).toBeCloseTo(20.5, 12);
+  });
+
+  it('is absent while no dataset has more than one label fraction', () => {
+    const records = cells(['hopper-medium', 'walker2d-medium'], [0.01]).map((c) => record(c, 30));
+    expect(labelBudgetSpec(records)).toBeNull();
+  });
 });

@@ -7,5 +7,5 @@ export type { Env, Policy, Agent, Checkpointable, ResetResult, StepResult, Confi
 export { StateNormalizer } from './normalizer.js';
 export { D4RL_REF_SCORES, D4RL_TASKS, normalizedScore, returnFromNormalized, taskOf, type D4rlTask } from './scores.js';
 export { encodeState, decodeState, stateTensor, type StateDict, type StateValue, type TypedArray } from './serialize.js';
-export { mean, std, median, quantile } from './stats.js';
+export { clamp, mean, std, median, quantile } from './stats.js';
 export { prepareOffline, inferTask, autoRewardScale, returnRangeRewardScale } from './offline.js';

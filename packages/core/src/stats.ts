@@ -30,3 +30,8 @@ export function quantile(xs: ArrayLike<number>, q: number): number {
   const hi = Math.ceil(pos);
   return a[lo]! + (a[hi]! - a[lo]!) * (pos - lo);
 }
+
+/** x limited to [lo, hi] (as torch.clamp; a NaN x stays NaN). */
+export function clamp(x: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, x));
+}

@@ -12,6 +12,7 @@ import {
   mean,
   std,
   median,
+  clamp,
 } from '../src/index.js';
 
 describe('StateNormalizer', () => {
@@ -77,5 +78,7 @@ describe('spaces and stats', () => {
     expect(mean([1, 2, 3])).toBe(2);
     expect(std([1, 3])).toBe(1);
     expect(median([5, 1, 3, 2])).toBe(2.5);
+    expect([clamp(-2, -1, 1), clamp(0.25, -1, 1), clamp(3, -1, 1)]).toEqual([-1, 0.25, 1]);
+    expect(clamp(Number.NaN, -1, 1)).toBeNaN();
   });
 });

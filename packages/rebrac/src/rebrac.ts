@@ -14,7 +14,7 @@
  * two critics run as one ensemble (one batched kernel call per layer). States are not normalised (CORL's MuJoCo
  * configs); the β's are per dataset — `REBRAC_CORL_COEFS` holds CORL's for the nine MuJoCo datasets.
  */
-import { OrlError, Rng, StateNormalizer, type Agent, type Batch, type StateDict } from '@orl/core';
+import { OrlError, Rng, StateNormalizer, clamp, type Agent, type Batch, type StateDict } from '@orl/core';
 import { Adam, AgentState, MLP, MlpPolicy, ParamVector, Tape, polyak, type Engine, type Tensor } from '@orl/nn';
 
 export interface ReBRACConfig {
@@ -104,8 +104,6 @@ interface Critic {
   gains: ParamVector[];
   biases: ParamVector[];
 }
-
-const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 
 /** CORL's init: hidden biases 0.1 (kernels keep PyTorch's U(±1/√fan_in)); the last layer's kernel and bias U(±bound). */
 function corlInit(net: MLP, lastBound: number, rng: Rng): void {

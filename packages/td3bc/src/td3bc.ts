@@ -6,8 +6,7 @@
  *   critic:  y = r + γ(1 − d)·min_i Q'_i(s', clip(π'(s') + clip(σε, −c, c), −1, 1));  L = Σ_i mean (Q_i(s, a) − y)²
  *   actor:   λ = α / mean|Q_1(s, π(s))|  (detached);   L = −λ·mean Q_1(s, π(s)) + mean (π(s) − a)²
  */
-const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
-import { Rng, type Agent, type Batch, type StateDict, type StateNormalizer } from '@orl/core';
+import { Rng, clamp, type Agent, type Batch, type StateDict, type StateNormalizer } from '@orl/core';
 import { Adam, AgentState, MLP, MlpPolicy, Tape, polyak, type Engine } from '@orl/nn';
 
 export interface TD3BCConfig {
