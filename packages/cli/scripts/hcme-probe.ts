@@ -50,9 +50,10 @@ const gather = (src: Float32Array, dim: number, rows: number[]) => {
 };
 
 // halfcheetah's observation 1 is the torso's pitch (rad): past ±π/2 the cheetah is on its back.
+const isOnItsBack = (obs: ArrayLike<number>, row = 0) => Math.abs(obs[row * obsDim + 1]!) > Math.PI / 2;
 const onItsBack = (obs: Float32Array) => {
   let n = 0;
-  for (let k = 1; k < obs.length; k += obsDim) if (Math.abs(obs[k]!) > Math.PI / 2) n++;
+  for (let row = 0; row < obs.length / obsDim; row++) if (isOnItsBack(obs, row)) n++;
   return n / (obs.length / obsDim);
 };
 const report: Record<string, unknown> = {
@@ -73,7 +74,7 @@ async function recordedEvaluation(policy: Policy) {
     actDim,
     act: (o, into) => {
       evalSteps++;
-      if (Math.abs(o[1]!) > Math.PI / 2) flipped++;
+      if (isOnItsBack(o)) flipped++;
       const a = policy.act(o, into);
       for (const x of a) seen.push(x);
       return a;
