@@ -3,6 +3,7 @@
 //   npx tsx --conditions=source packages/cli/scripts/halfcheetah-flips.ts [out.json]
 import { writeFileSync } from 'node:fs';
 import { mean, normalizedScore } from '@orl/core';
+import { halfCheetahOnItsBack } from '@orl/mujoco-env';
 import { loadDataset } from '../src/data.js';
 import { PAPER_PROTOCOL } from '../src/grid/cells.js';
 
@@ -18,7 +19,7 @@ for (const name of ['halfcheetah-medium', 'halfcheetah-medium-replay', 'halfchee
   for (let i = 0; i < d.size; i++) {
     ret += d.rewards[i]!;
     len++;
-    if (Math.abs(d.observations[i * d.obsDim + 1]!) > Math.PI / 2) back++;
+    if (halfCheetahOnItsBack(d.observations, i)) back++;
     if (d.terminals[i] || d.timeouts[i] || i === d.size - 1) {
       // An episode counts as flipped when the cheetah spends at least a tenth of it on its back.
       (back >= len / 10 ? flippedEp : uprightEp).push(normalizedScore('halfcheetah', ret));

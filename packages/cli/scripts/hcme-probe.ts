@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { mean, normalizedScore, type Policy } from '@orl/core';
 import { trainIQL } from '@orl/iql/node';
 import { trainTD3BC } from '@orl/td3bc/node';
-import { evaluate } from '@orl/mujoco-env';
+import { evaluate, halfCheetahFractionOnItsBack, halfCheetahOnItsBack } from '@orl/mujoco-env';
 import { createEngine, type MLP } from '@orl/nn';
 import { loadDataset } from '../src/data.js';
 import { PAPER_PROTOCOL } from '../src/grid/cells.js';
@@ -49,17 +49,10 @@ const gather = (src: Float32Array, dim: number, rows: number[]) => {
   return o;
 };
 
-// halfcheetah's observation 1 is the torso's pitch (rad): past ±π/2 the cheetah is on its back.
-const isOnItsBack = (obs: ArrayLike<number>, row = 0) => Math.abs(obs[row * obsDim + 1]!) > Math.PI / 2;
-const onItsBack = (obs: Float32Array) => {
-  let n = 0;
-  for (let row = 0; row < obs.length / obsDim; row++) if (isOnItsBack(obs, row)) n++;
-  return n / (obs.length / obsDim);
-};
 const report: Record<string, unknown> = {
   dataset: 'halfcheetah-medium-expert (generated, 10% scale, 200 000 rows)',
   episodes: { medium: returns.filter((r) => r <= 80).length, expert: returns.filter((r) => r > 80).length },
-  dataStepsOnItsBack: Object.fromEntries(Object.entries(groups).map(([g, rows]) => [g, onItsBack(gather(raw.observations, obsDim, rows))])),
+  dataStepsOnItsBack: Object.fromEntries(Object.entries(groups).map(([g, rows]) => [g, halfCheetahFractionOnItsBack(gather(raw.observations, obsDim, rows))])),
   dataActionsAtBounds: Object.fromEntries(Object.entries(groups).map(([g, rows]) => [g, saturated(gather(raw.actions, actDim, rows))])),
 };
 console.log(JSON.stringify(report));
@@ -74,7 +67,7 @@ async function recordedEvaluation(policy: Policy) {
     actDim,
     act: (o, into) => {
       evalSteps++;
-      if (isOnItsBack(o)) flipped++;
+      if (halfCheetahOnItsBack(o)) flipped++;
       const a = policy.act(o, into);
       for (const x of a) seen.push(x);
       return a;

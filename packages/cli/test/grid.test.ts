@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { cellHash, cellKey, expandGrid } from '../src/grid/cells.js';
-import { cellWorkDir } from '../src/grid/run.js';
+import { cellHash, cellKey, dataRevisionOf, expandGrid, validateCell } from '../src/grid/cells.js';
+import { cellWorkDir, runGridCell } from '../src/grid/run.js';
 import { gridCells } from '../src/commands/grid.js';
 
 const bin = join(import.meta.dirname, '..', 'src', 'bin.ts');
@@ -146,5 +146,23 @@ describe('orl grid on the embedded PostgreSQL', () => {
     // The paper grid: 9 datasets × 2 algorithms × 3 conditions × 3 seeds.
     expect(gridCells({ preset: 'paper' })).toHaveLength(162);
     expect(new Set(gridCells({ preset: 'paper' }).map(cellKey)).size).toBe(162);
+  });
+
+  it('carries the recipe revision of changed suite data, so results on the old data are run again', async () => {
+    const [hopper] = expandGrid({ datasets: ['hopper-medium'], algos: ['td3bc'], conditions: ['imputed'], seeds: [0] });
+    // Every recipe is at revision 1 today: cells carry no revision and keep the hashes of the committed runs.
+    expect(hopper).not.toHaveProperty('dataRevision');
+    for (const name of ['hopper-medium', 'walker2d-medium-replay', 'halfcheetah-medium-expert-v2', '/data/x.hdf5'])
+      expect(dataRevisionOf(name)).toBeUndefined();
+    const committed = JSON.parse(readFileSync(new URL('../../../results/paper-table/runs/hopper-medium/td3bc/imputed-s0.json', import.meta.url), 'utf8'));
+    expect(committed.hash).toBe(cellHash(hopper!));
+    // A cell made for another revision hashes apart, and a worker that generates other data refuses it before any work.
+    const revised = { ...hopper!, dataRevision: 2 };
+    expect(cellHash(revised)).not.toBe(cellHash(hopper!));
+    expect(() => validateCell({ ...hopper!, dataRevision: 1 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    await expect(runGridCell(revised, mkdtempSync(join(tmpdir(), 'orl-rev-')))).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('revision 2'),
+    });
   });
 });

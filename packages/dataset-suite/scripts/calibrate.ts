@@ -1,4 +1,5 @@
-// Measures the average normalized return of candidate behaviour (policy, noise) pairs, to choose recipes.
+// Measures the average normalized return of candidate behaviour (policy, noise) pairs, to choose recipes (halfcheetah:
+// also the fraction of rows on its back). Usage: calibrate.ts ['[["halfcheetah","halfcheetah-sac",2.5]]'] [transitions]
 import { collect } from '../src/collect.js';
 
 const candidates: [string, string, number][] = (process.argv[2] ?? '').length
@@ -29,6 +30,7 @@ for (const [task, policy, noise] of candidates) {
       episodes: c.metadata.episodes,
       meanReturn: Math.round(c.metadata.mean_return as number),
       normalized: Number((c.metadata.mean_normalized_return as number).toFixed(1)),
+      ...(task === 'halfcheetah' ? { rowsOnItsBack: Number((c.metadata.fraction_on_its_back as number).toFixed(4)) } : {}),
       seconds: Number(((performance.now() - t0) / 1000).toFixed(1)),
     }),
   );

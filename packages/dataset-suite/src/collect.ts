@@ -1,5 +1,5 @@
 import { Dataset, OrlError, Rng, mean, normalizedScore, type Policy } from '@orl/core';
-import { BehaviorPolicy, MujocoEnv, loadMujoco, resolveTask, shippedPolicy } from '@orl/mujoco-env';
+import { BehaviorPolicy, MujocoEnv, halfCheetahFractionOnItsBack, loadMujoco, resolveTask, shippedPolicy } from '@orl/mujoco-env';
 
 export interface CollectOptions {
   /** Task: hopper, walker2d, halfcheetah (any spelling `resolveTask` accepts). */
@@ -124,6 +124,8 @@ export async function collect(options: CollectOptions): Promise<Collected> {
       episodes: returns.length,
       mean_return: meanReturn,
       mean_normalized_return: returns.length ? normalizedScore(task, meanReturn) : NaN,
+      // A flipped cheetah keeps running on its back for low reward, and offline policies learn to copy it: report it.
+      ...(task === 'halfcheetah' ? { fraction_on_its_back: halfCheetahFractionOnItsBack(obs) } : {}),
       generator: '@orl/dataset-suite collect()',
     },
     episodeReturns: returns,

@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Dataset, mean, normalizedScore } from '@orl/core';
 import { readD4rl, writeD4rl } from '@orl/d4rl-loader';
+import { halfCheetahFractionOnItsBack } from '@orl/mujoco-env';
 import { collect } from './collect.js';
 import { recipe, type Recipe } from './recipes.js';
 
@@ -42,8 +43,10 @@ export function suitePath(name: string, options: GenerateOptions = {}): string {
   const r = recipe(name);
   const n = sizeOf(r, options);
   const seed = options.seed ?? 0;
+  // The key covers the recipe's content (its revision is bookkeeping for results, so it is left out).
+  const { revision: _revision, ...content } = r;
   const key = createHash('sha256')
-    .update(JSON.stringify({ v: 1, recipe: r, n, seed }))
+    .update(JSON.stringify({ v: 1, recipe: content, n, seed }))
     .digest('hex')
     .slice(0, 10);
   return join(options.cacheDir ?? suiteCacheDir(), `${r.name}-n${n}-s${seed}-${key}.hdf5`);
@@ -105,6 +108,8 @@ export async function generate(name: string, options: GenerateOptions = {}): Pro
     episodes: dataset.episodeEnds().length,
     mean_return: mean(returns),
     mean_normalized_return: normalizedScore(r.task, mean(returns)),
+    revision: r.revision,
+    ...(r.task === 'halfcheetah' ? { fraction_on_its_back: halfCheetahFractionOnItsBack(dataset.observations) } : {}),
     generator: '@orl/dataset-suite',
     policies_license: 'DLR-RM/rl-trained-agents (MIT)',
   };

@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { normalizedScore, toTransitions } from '@orl/core';
 import { readD4rl } from '@orl/d4rl-loader';
-import { shippedPolicy } from '@orl/mujoco-env';
+import { halfCheetahFractionOnItsBack, shippedPolicy } from '@orl/mujoco-env';
 import { RECIPES, SUITE_NAMES, collect, generate, recipe } from '../src/index.js';
 
 describe('collect', () => {
@@ -41,6 +42,18 @@ describe('collect', () => {
   });
 });
 
+describe('halfcheetah data', () => {
+  it('reports how much of it shows the cheetah on its back (hopper data does not carry the field)', async () => {
+    // PPO at revision 1's noise flips the cheetah within a few episodes; the field must see it.
+    const c = await collect({ task: 'halfcheetah', policy: 'halfcheetah-ppo', noise: 3.4, transitions: 3000, seed: 0 });
+    const f = c.metadata.fraction_on_its_back as number;
+    expect(f).toBe(halfCheetahFractionOnItsBack(c.dataset.observations));
+    expect(f).toBeGreaterThan(0.05);
+    const h = await collect({ task: 'hopper', policy: 'hopper-sac', transitions: 200, seed: 0 });
+    expect(h.metadata).not.toHaveProperty('fraction_on_its_back');
+  });
+});
+
 describe('suite', () => {
   it('has the 12 recipes and refuses unknown names', () => {
     expect(SUITE_NAMES.length).toBe(12);
@@ -49,6 +62,27 @@ describe('suite', () => {
     }
     expect(recipe('hopper-medium-v2').name).toBe('hopper-medium');
     expect(() => recipe('ant-medium')).toThrow(expect.objectContaining({ code: 'UNKNOWN_NAME' }));
+  });
+
+  it("pins each recipe's behaviour to its revision (change one, bump the other: results on old data are not reused)", () => {
+    const pinned: Record<string, [number, string]> = {
+      'hopper-medium': [1, 'dcb9d3407fa3'],
+      'hopper-medium-replay': [1, '3e3cb7c6cc9d'],
+      'hopper-expert': [1, '4f0625f16bd0'],
+      'hopper-medium-expert': [1, '7b063279eb30'],
+      'walker2d-medium': [1, '14f0b2b3fb1b'],
+      'walker2d-medium-replay': [1, '911585739c9c'],
+      'walker2d-expert': [1, '69a595d35f74'],
+      'walker2d-medium-expert': [1, '4819d17bf9a0'],
+      'halfcheetah-medium': [1, '8b9a35354da2'],
+      'halfcheetah-medium-replay': [1, '93750c82ad35'],
+      'halfcheetah-expert': [1, '65168beebaec'],
+      'halfcheetah-medium-expert': [1, 'fc401db73bd1'],
+    };
+    for (const r of Object.values(RECIPES)) {
+      const segments = createHash('sha256').update(JSON.stringify(r.segments)).digest('hex').slice(0, 12);
+      expect([r.name, r.revision, segments]).toEqual([r.name, ...pinned[r.name]!]);
+    }
   });
 
   it('generates a D4RL-layout file deterministically, caches it, and medium-expert = medium + expert', async () => {

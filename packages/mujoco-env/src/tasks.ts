@@ -96,3 +96,21 @@ export const TASKS: Record<Task, TaskSpec> = {
     },
   },
 };
+
+/**
+ * Whether HalfCheetah is on its back in observation row `row` of `observations` (rows of 17): observation 1 is the
+ * torso's pitch (rad) and past ±π/2 the cheetah is upside down. HalfCheetah never terminates, so a flipped cheetah
+ * keeps "running" on its back for low reward — noisy behaviour policies fall into it, and offline policies trained on
+ * such rows can learn to copy it (README, halfcheetah flips).
+ */
+export function halfCheetahOnItsBack(observations: ArrayLike<number>, row = 0): boolean {
+  return Math.abs(observations[row * TASKS.halfcheetah.obsDim + 1]!) > Math.PI / 2;
+}
+
+/** Fraction of the rows of `observations` (HalfCheetah, rows of 17) on which the cheetah is on its back. */
+export function halfCheetahFractionOnItsBack(observations: ArrayLike<number>): number {
+  const rows = Math.floor(observations.length / TASKS.halfcheetah.obsDim);
+  let n = 0;
+  for (let row = 0; row < rows; row++) if (halfCheetahOnItsBack(observations, row)) n++;
+  return rows ? n / rows : 0;
+}

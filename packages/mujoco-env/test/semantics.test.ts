@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeEnv, type MujocoEnv } from '../src/index.js';
+import { halfCheetahFractionOnItsBack, halfCheetahOnItsBack, makeEnv, type MujocoEnv } from '../src/index.js';
 
 const opened: MujocoEnv[] = [];
 async function env(name: string, opts = {}) {
@@ -121,5 +121,23 @@ describe('state replay', () => {
     other.reset({ seed: 99 });
     other.setState(s.qpos, s.qvel);
     expect(Array.from(other.step(a).observation)).toEqual(next);
+  });
+});
+
+describe('halfcheetah on its back', () => {
+  it('is false at reset and true once the torso is pitched past π/2, and stays so under the simulator', async () => {
+    const e = await env('halfcheetah');
+    const o = e.reset({ seed: 1 }).observation;
+    expect(halfCheetahOnItsBack(o)).toBe(false);
+    const { qpos, qvel } = e.getState();
+    const flipped = Float64Array.from(qpos);
+    flipped[2] = Math.PI; // rooty: upside down
+    const back = e.setState(flipped, qvel.fill(0));
+    expect(halfCheetahOnItsBack(back)).toBe(true);
+    // Rows: one upright, then ten steps on its back with zero torque (it cannot right itself without acting).
+    const rows = [...o];
+    for (let t = 0; t < 10; t++) rows.push(...e.step([0, 0, 0, 0, 0, 0]).observation);
+    expect(halfCheetahFractionOnItsBack(rows)).toBeCloseTo(10 / 11, 10);
+    expect(halfCheetahOnItsBack(rows, 0)).toBe(false);
   });
 });

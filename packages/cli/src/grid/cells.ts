@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { OrlError } from '@orl/core';
+import { SUITE_NAMES, recipe } from '@orl/dataset-suite';
 import { CONDITIONS, OFFLINE_ALGOS, type Algo, type CellSpec, type Condition } from '../pipeline.js';
 
 /**
@@ -13,6 +14,18 @@ export interface GridCell extends Pick<CellSpec, 'algo' | 'condition' | 'seed' |
   datasetScale: number;
   /** Reward-model inputs of the imputed condition. */
   rewardFeatures: 'sa' | 'sas';
+  /**
+   * Suite datasets whose recipe changed: the recipe's revision (absent at revision 1, so results on unchanged data
+   * keep their hashes). Results on the old data then no longer match the cell and are run again.
+   */
+  dataRevision?: number;
+}
+
+/** The recipe revision a suite dataset's cells carry (undefined at revision 1 and for D4RL names or paths). */
+export function dataRevisionOf(dataset: string): number | undefined {
+  if (!SUITE_NAMES.includes(dataset.replace(/-v\d+$/, ''))) return undefined;
+  const revision = recipe(dataset).revision;
+  return revision > 1 ? revision : undefined;
 }
 
 /** Bumped when the meaning of a cell's fields changes (old results then no longer match). */
@@ -65,6 +78,8 @@ export function validateCell(cell: GridCell): GridCell {
   if (!Number.isInteger(cell.evalEvery) || cell.evalEvery < 1) throw bad(`eval-every must be a positive integer, got ${cell.evalEvery}`);
   if (!Number.isInteger(cell.evalEpisodes) || cell.evalEpisodes < 1) throw bad(`eval-episodes must be a positive integer, got ${cell.evalEpisodes}`);
   if (cell.rewardFeatures !== 'sa' && cell.rewardFeatures !== 'sas') throw bad(`reward features must be sa or sas, got ${cell.rewardFeatures}`);
+  if (cell.dataRevision !== undefined && !(Number.isInteger(cell.dataRevision) && cell.dataRevision > 1))
+    throw bad(`data revision must be an integer > 1 when present, got ${cell.dataRevision}`);
   return cell;
 }
 
@@ -125,6 +140,7 @@ export function expandGrid(spec: GridSpec): GridCell[] {
               evalEvery: p.evalEvery,
               evalEpisodes: p.evalEpisodes,
               rewardFeatures: p.rewardFeatures,
+              ...(dataRevisionOf(dataset) ? { dataRevision: dataRevisionOf(dataset) } : {}),
             });
             const h = cellHash(cell);
             if (!seen.has(h)) {

@@ -1,10 +1,10 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import type { Dataset } from '@orl/core';
+import { OrlError, type Dataset } from '@orl/core';
 import { createEngine } from '@orl/nn';
 import { loadDataset } from '../data.js';
 import { runCell, type CellResult } from '../pipeline.js';
-import { cellHash, cellKey, type GridCell } from './cells.js';
+import { cellHash, cellKey, dataRevisionOf, type GridCell } from './cells.js';
 
 /** What a finished cell leaves behind: its config, hash, result and where/how it ran. Small enough to commit. */
 export interface GridRunRecord {
@@ -27,6 +27,12 @@ const datasets = new Map<string, Dataset>();
 
 /** Loads (generating on first use) a cell's dataset; a worker keeps the last few in memory across cells. */
 async function cellDataset(cell: GridCell, log: (m: string) => void): Promise<Dataset> {
+  // A worker of another version would generate other data under the same name: refuse instead of training on it.
+  if (dataRevisionOf(cell.dataset) !== cell.dataRevision)
+    throw new OrlError(
+      'INVALID_ARGUMENT',
+      `grid cell ${cellKey(cell)} was made for ${cell.dataset} at recipe revision ${cell.dataRevision ?? 1}; this version generates revision ${dataRevisionOf(cell.dataset) ?? 1}`,
+    );
   const id = `${cell.dataset}@${cell.datasetScale}`;
   let d = datasets.get(id);
   if (!d) {
