@@ -150,10 +150,13 @@ describe('orl grid on the embedded PostgreSQL', () => {
 
   it('carries the recipe revision of changed suite data, so results on the old data are run again', async () => {
     const [hopper] = expandGrid({ datasets: ['hopper-medium'], algos: ['td3bc'], conditions: ['imputed'], seeds: [0] });
-    // Every recipe is at revision 1 today: cells carry no revision and keep the hashes of the committed runs.
+    const [cheetah] = expandGrid({ datasets: ['halfcheetah-medium-replay'], algos: ['iql'], conditions: ['all'], seeds: [0] });
+    // hopper is at revision 1: no revision in its cells, which keep the hashes of the committed runs; halfcheetah's
+    // medium behaviour changed (revision 2), so its cells no longer match runs on the old data.
     expect(hopper).not.toHaveProperty('dataRevision');
-    for (const name of ['hopper-medium', 'walker2d-medium-replay', 'halfcheetah-medium-expert-v2', '/data/x.hdf5'])
-      expect(dataRevisionOf(name)).toBeUndefined();
+    expect(cheetah!.dataRevision).toBe(2);
+    expect(dataRevisionOf('halfcheetah-medium-expert-v2')).toBe(2);
+    for (const name of ['hopper-medium', 'walker2d-medium-replay', 'halfcheetah-expert', '/data/x.hdf5']) expect(dataRevisionOf(name)).toBeUndefined();
     const committed = JSON.parse(readFileSync(new URL('../../../results/paper-table/runs/hopper-medium/td3bc/imputed-s0.json', import.meta.url), 'utf8'));
     expect(committed.hash).toBe(cellHash(hopper!));
     // A cell made for another revision hashes apart, and a worker that generates other data refuses it before any work.
