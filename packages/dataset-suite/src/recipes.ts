@@ -121,9 +121,14 @@ export const RECIPES: Record<string, Recipe> = Object.fromEntries(
 
 export const SUITE_NAMES = Object.keys(RECIPES);
 
-export function recipe(name: string): Recipe {
+/** The recipe of a suite name (a D4RL-style `-v2` suffix is ignored), or undefined for any other name or path. */
+export function findRecipe(name: string): Recipe | undefined {
   const key = name.replace(/-v\d+$/, '');
-  const r = Object.hasOwn(RECIPES, key) ? RECIPES[key] : undefined;
+  return Object.hasOwn(RECIPES, key) ? RECIPES[key] : undefined;
+}
+
+export function recipe(name: string): Recipe {
+  const r = findRecipe(name);
   if (!r) throw new OrlError('UNKNOWN_NAME', `unknown suite dataset '${name}' (known: ${SUITE_NAMES.join(', ')})`, { name });
   return r;
 }

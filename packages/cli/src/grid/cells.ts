@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { OrlError } from '@orl/core';
-import { SUITE_NAMES, recipe } from '@orl/dataset-suite';
+import { findRecipe } from '@orl/dataset-suite';
 import { CONDITIONS, OFFLINE_ALGOS, type Algo, type CellSpec, type Condition } from '../pipeline.js';
 
 /**
@@ -23,8 +23,7 @@ export interface GridCell extends Pick<CellSpec, 'algo' | 'condition' | 'seed' |
 
 /** The recipe revision a suite dataset's cells carry (undefined at revision 1 and for D4RL names or paths). */
 export function dataRevisionOf(dataset: string): number | undefined {
-  if (!SUITE_NAMES.includes(dataset.replace(/-v\d+$/, ''))) return undefined;
-  const revision = recipe(dataset).revision;
+  const revision = findRecipe(dataset)?.revision ?? 1;
   return revision > 1 ? revision : undefined;
 }
 
@@ -126,7 +125,8 @@ export function expandGrid(spec: GridSpec): GridCell[] {
   const seen = new Set<string>();
   for (const seed of spec.seeds)
     for (const algo of spec.algos)
-      for (const dataset of spec.datasets)
+      for (const dataset of spec.datasets) {
+        const dataRevision = dataRevisionOf(dataset);
         for (const condition of spec.conditions)
           for (const labelFraction of condition === 'all' ? [p.labelFraction] : fractions) {
             const cell = validateCell({
@@ -140,7 +140,7 @@ export function expandGrid(spec: GridSpec): GridCell[] {
               evalEvery: p.evalEvery,
               evalEpisodes: p.evalEpisodes,
               rewardFeatures: p.rewardFeatures,
-              ...(dataRevisionOf(dataset) ? { dataRevision: dataRevisionOf(dataset) } : {}),
+              ...(dataRevision ? { dataRevision } : {}),
             });
             const h = cellHash(cell);
             if (!seen.has(h)) {
@@ -148,6 +148,7 @@ export function expandGrid(spec: GridSpec): GridCell[] {
               out.push(cell);
             }
           }
+      }
   return out;
 }
 
