@@ -598,6 +598,95 @@ MULTIVERSION static void scale(float *x, long n, float s) {
   for (long i = 0; i < n; i++) x[i] *= s;
 }
 
+/* LayerNorm, the same arithmetic as the JS reference (layerNormRows in src/kernels/js.ts), so every backend agrees
+   bit for bit: statistics in double, each row's sums in column order. The sums are serial chains, so four rows are
+   summed side by side (independent chains, the same order within each); the element-wise passes vectorise. */
+#define LN_BLOCK 4
+MULTIVERSION static void layer_norm(const float *x, float *xhat, float *out, const float *gain, const float *bias, double *rstd, long rows, long cols,
+                                    double eps) {
+  for (long r0 = 0; r0 < rows; r0 += LN_BLOCK) {
+    const int nb = rows - r0 < LN_BLOCK ? (int)(rows - r0) : LN_BLOCK;
+    double mu[LN_BLOCK] = {0}, var[LN_BLOCK] = {0};
+    if (nb == LN_BLOCK) {
+      for (long j = 0; j < cols; j++)
+        for (int q = 0; q < LN_BLOCK; q++) mu[q] += x[(r0 + q) * cols + j];
+    } else {
+      for (int q = 0; q < nb; q++)
+        for (long j = 0; j < cols; j++) mu[q] += x[(r0 + q) * cols + j];
+    }
+    for (int q = 0; q < nb; q++) mu[q] /= (double)cols;
+    if (nb == LN_BLOCK) {
+      for (long j = 0; j < cols; j++)
+        for (int q = 0; q < LN_BLOCK; q++) {
+          const double d = x[(r0 + q) * cols + j] - mu[q];
+          var[q] += d * d;
+        }
+    } else {
+      for (int q = 0; q < nb; q++)
+        for (long j = 0; j < cols; j++) {
+          const double d = x[(r0 + q) * cols + j] - mu[q];
+          var[q] += d * d;
+        }
+    }
+    for (int q = 0; q < nb; q++) {
+      const long o = (r0 + q) * cols;
+      const double k = rstd[r0 + q] = 1.0 / sqrt(var[q] / (double)cols + eps);
+      const double m = mu[q];
+      if (gain) {
+        for (long j = 0; j < cols; j++) {
+          const float xh = (float)((x[o + j] - m) * k);
+          xhat[o + j] = xh;
+          out[o + j] = (float)((double)xh * gain[j] + bias[j]);
+        }
+      } else {
+        for (long j = 0; j < cols; j++) xhat[o + j] = (float)((x[o + j] - m) * k);
+      }
+    }
+  }
+}
+
+MULTIVERSION static void layer_norm_backward(const float *dy, const float *xhat, const float *gain, const double *rstd, long rows, long cols, float *gx,
+                                             float *gg, float *gb) {
+  for (long r0 = 0; r0 < rows; r0 += LN_BLOCK) {
+    const int nb = rows - r0 < LN_BLOCK ? (int)(rows - r0) : LN_BLOCK;
+    /* gg and gb accumulate row after row, rounded to float after each row, as the reference does. */
+    for (int q = 0; q < nb; q++) {
+      const long o = (r0 + q) * cols;
+      if (gg)
+        for (long j = 0; j < cols; j++) gg[j] = (float)(gg[j] + (double)dy[o + j] * xhat[o + j]);
+      if (gb)
+        for (long j = 0; j < cols; j++) gb[j] = (float)(gb[j] + (double)dy[o + j]);
+    }
+    if (!gx) continue;
+    double mg[LN_BLOCK] = {0}, mgx[LN_BLOCK] = {0};
+    if (nb == LN_BLOCK) {
+      for (long j = 0; j < cols; j++)
+        for (int q = 0; q < LN_BLOCK; q++) {
+          const long i = (r0 + q) * cols + j;
+          const double g = gain ? (double)dy[i] * gain[j] : (double)dy[i];
+          mg[q] += g;
+          mgx[q] += g * xhat[i];
+        }
+    } else {
+      for (int q = 0; q < nb; q++)
+        for (long j = 0; j < cols; j++) {
+          const long i = (r0 + q) * cols + j;
+          const double g = gain ? (double)dy[i] * gain[j] : (double)dy[i];
+          mg[q] += g;
+          mgx[q] += g * xhat[i];
+        }
+    }
+    for (int q = 0; q < nb; q++) {
+      const long o = (r0 + q) * cols;
+      const double a = mg[q] / (double)cols, b = mgx[q] / (double)cols, k = rstd[r0 + q];
+      for (long j = 0; j < cols; j++) {
+        const double g = gain ? (double)dy[o + j] * gain[j] : (double)dy[o + j];
+        gx[o + j] = (float)(gx[o + j] + k * (g - a - xhat[o + j] * b));
+      }
+    }
+  }
+}
+
 /* ---------------------------------------------------------------- Node-API glue */
 #define ARGS(N)                                                             \
   size_t argc = N;                                                          \
@@ -728,6 +817,25 @@ static napi_value js_scale(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static inline float *heap_or_null(napi_env env, napi_value v) {
+  const long o = off(env, v);
+  return o < 0 ? NULL : heap + o;
+}
+
+static napi_value js_layer_norm(napi_env env, napi_callback_info info) {
+  ARGS(9)
+  layer_norm(heap + off(env, argv[0]), heap + off(env, argv[1]), heap + off(env, argv[2]), heap_or_null(env, argv[3]), heap_or_null(env, argv[4]),
+             (double *)(heap + off(env, argv[5])), off(env, argv[6]), off(env, argv[7]), num(env, argv[8]));
+  return NULL;
+}
+
+static napi_value js_layer_norm_backward(napi_env env, napi_callback_info info) {
+  ARGS(9)
+  layer_norm_backward(heap + off(env, argv[0]), heap + off(env, argv[1]), heap_or_null(env, argv[2]), (const double *)(heap + off(env, argv[3])),
+                      off(env, argv[4]), off(env, argv[5]), heap_or_null(env, argv[6]), heap_or_null(env, argv[7]), heap_or_null(env, argv[8]));
+  return NULL;
+}
+
 static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -840,6 +948,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"colSumAcc", 0, js_col_sum_acc, 0, 0, 0, napi_default, 0}, {"adam", 0, js_adam, 0, 0, 0, napi_default, 0},
       {"polyak", 0, js_polyak, 0, 0, 0, napi_default, 0},         {"sumSq", 0, js_sum_sq, 0, 0, 0, napi_default, 0},
       {"scale", 0, js_scale, 0, 0, 0, napi_default, 0},           {"setThreads", 0, js_set_threads, 0, 0, 0, napi_default, 0},
+      {"layerNorm", 0, js_layer_norm, 0, 0, 0, napi_default, 0},   {"layerNormBackward", 0, js_layer_norm_backward, 0, 0, 0, napi_default, 0},
       {"info", 0, js_info, 0, 0, 0, napi_default, 0},             {"setKernels", 0, js_set_kernels, 0, 0, 0, napi_default, 0},
       {"measureClock", 0, js_measure_clock, 0, 0, 0, napi_default, 0},
   };

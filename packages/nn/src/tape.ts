@@ -556,55 +556,16 @@ export class Tape {
     const gain = affine?.gain,
       bias = affine?.bias;
     const out = this.tensor(rows, cols, x.requiresGrad || !!gain?.requiresGrad || !!bias?.requiresGrad);
-    // x̂ is the output itself without the affine part; with it, x̂ is kept for the backward.
+    // x̂ is the output itself without the affine part; with it, x̂ is kept for the backward. rstd: float64 per row.
     const xhat = affine ? this.alloc(rows * cols) : out.offset;
-    const rstd = new Float64Array(rows);
-    const h = this.engine.heap();
-    for (let r = 0; r < rows; r++) {
-      const o = x.offset + r * cols;
-      let mu = 0;
-      for (let j = 0; j < cols; j++) mu += h[o + j]!;
-      mu /= cols;
-      let v = 0;
-      for (let j = 0; j < cols; j++) v += (h[o + j]! - mu) ** 2;
-      const k = (rstd[r] = 1 / Math.sqrt(v / cols + eps));
-      if (gain && bias) {
-        for (let j = 0; j < cols; j++) {
-          const xh = Math.fround((h[o + j]! - mu) * k); // as stored, so the backward sees the same x̂
-          h[xhat + r * cols + j] = xh;
-          h[out.offset + r * cols + j] = xh * h[gain.offset + j]! + h[bias.offset + j]!;
-        }
-      } else for (let j = 0; j < cols; j++) h[xhat + r * cols + j] = (h[o + j]! - mu) * k;
-    }
-    // dx̂ = dy·g; dg = Σ_rows dy·x̂; db = Σ_rows dy; dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)), row by row.
+    const rstd = this.alloc(2 * rows);
+    const k = this.engine.kernels;
+    k.layerNorm(x.offset, xhat, out.offset, gain?.offset ?? -1, bias?.offset ?? -1, rstd, rows, cols, eps);
     this.record([out], () => {
       const gx = x.requiresGrad ? this.gradOf(x) : -1;
       const gg = gain?.requiresGrad ? this.gradOf(gain) : -1;
       const gb = bias?.requiresGrad ? this.gradOf(bias) : -1;
-      const hh = this.engine.heap();
-      const dy = out.gradOffset;
-      for (let r = 0; r < rows; r++) {
-        const o = r * cols;
-        let mg = 0,
-          mgx = 0;
-        for (let j = 0; j < cols; j++) {
-          const d = hh[dy + o + j]!,
-            xh = hh[xhat + o + j]!;
-          if (gg >= 0) hh[gg + j]! += d * xh;
-          if (gb >= 0) hh[gb + j]! += d;
-          const g = gain ? d * hh[gain.offset + j]! : d;
-          mg += g;
-          mgx += g * xh;
-        }
-        if (gx < 0) continue;
-        mg /= cols;
-        mgx /= cols;
-        const k = rstd[r]!;
-        for (let j = 0; j < cols; j++) {
-          const g = gain ? hh[dy + o + j]! * hh[gain.offset + j]! : hh[dy + o + j]!;
-          hh[gx + o + j]! += k * (g - mg - hh[xhat + o + j]! * mgx);
-        }
-      }
+      k.layerNormBackward(out.gradOffset, xhat, gain?.offset ?? -1, rstd, rows, cols, gx, gg, gb);
     });
     return out;
   }

@@ -220,6 +220,39 @@ describe.each(variants)('%s backend conforms to the JS reference', (_name, make,
     expect(maxRelErr(e.read(x, n), ref.read(rx, n))).toBeLessThan(1e-6);
   });
 
+  // LayerNorm's sums have a fixed order in every backend, so its bits match the reference exactly: with and without
+  // the affine part, a row count that is not a multiple of the native kernel's block of 4, and each gradient alone.
+  it.each([
+    [true, 11, 37, -1],
+    [false, 8, 16, -1],
+    [true, 3, 256, 0],
+    [true, 5, 9, 1],
+    [true, 6, 9, 2],
+  ])('layerNorm and its backward, bit for bit (affine %s, %i×%i, gradient %i only)', (affine, rows, cols, only) => {
+    const rng = new Rng(rows * cols);
+    const n = rows * cols;
+    const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
+    const run = (en: Engine, data: Float32Array[]) => {
+      const [x, gain, bias, dy, gx, gg, gb] = [n, cols, cols, n, n, cols, cols].map((len, i) => {
+        const o = en.alloc(len);
+        en.write(o, data[i]!);
+        return o;
+      }) as [number, number, number, number, number, number, number];
+      const xhat = en.alloc(n),
+        out = affine ? en.alloc(n) : xhat,
+        rstd = en.alloc(2 * rows);
+      en.kernels.layerNorm(x, xhat, out, affine ? gain : -1, affine ? bias : -1, rstd, rows, cols, 1e-6);
+      const want = (i: number) => only < 0 || only === i;
+      en.kernels.layerNormBackward(dy, xhat, affine ? gain : -1, rstd, rows, cols, want(0) ? gx : -1, want(1) && affine ? gg : -1, want(2) && affine ? gb : -1);
+      return [out, xhat, gx, gg, gb].map((o, i) => bits(en.read(o, i < 3 ? n : cols)));
+    };
+    const data = [n, cols, cols, n, n, cols, cols].map((len) => Float32Array.from({ length: len }, () => rng.normal() * 3 + 0.5));
+    const got = run(e, data);
+    const expected = run(ref, data);
+    expect(got).toEqual(expected);
+    expect(got[0]).not.toBe(bits(data[0]!)); // it normalised something
+  });
+
   it.each([
     [0, 0],
     [1e-2, 0],

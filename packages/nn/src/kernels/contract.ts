@@ -75,6 +75,17 @@ export interface Kernels {
   sumSq(x: number, n: number): number;
   /** x *= s. */
   scale(x: number, n: number, s: number): void;
+  /**
+   * LayerNorm over each row of x[rows×cols]: μ and the biased σ² in float64 (sums in column order), r = 1/√(σ² + eps)
+   * stored as float64 at `rstd` (2·rows floats), x̂ = (x − μ)·r to `xhat`; with gain ≥ 0, out = x̂·gain + bias
+   * (bias ≥ 0) — without, pass out = xhat. Every backend gives the same bits (the order of every sum is fixed).
+   */
+  layerNorm(x: number, xhat: number, out: number, gain: number, bias: number, rstd: number, rows: number, cols: number, eps: number): void;
+  /**
+   * LayerNorm's backward from dy: gg += Σ_rows dy·x̂, gb += Σ_rows dy, gx += r·(ĝ − mean ĝ − x̂·mean(ĝ·x̂)) with
+   * ĝ = dy·gain (dy without a gain, gain < 0). Any of gx, gg, gb < 0 is not computed.
+   */
+  layerNormBackward(dy: number, xhat: number, gain: number, rstd: number, rows: number, cols: number, gx: number, gg: number, gb: number): void;
 }
 
 /** `gemmBatch`'s arguments, for the backends that forward them. */

@@ -20,6 +20,88 @@ export function grownHeap(h: Float32Array, floats: number): Float32Array {
   return next;
 }
 
+/** The float64 view of `rstd` (2·rows floats at an 8-byte-aligned float offset) in heap `h`. */
+function rstdView(h: Float32Array, rstd: number, rows: number): Float64Array {
+  return new Float64Array(h.buffer, h.byteOffset + rstd * 4, rows);
+}
+
+/** `Kernels.layerNorm` on heap `h` (the JS and WebAssembly backends). */
+export function layerNormRows(
+  h: Float32Array,
+  x: number,
+  xhat: number,
+  out: number,
+  gain: number,
+  bias: number,
+  rstd: number,
+  rows: number,
+  cols: number,
+  eps: number,
+): void {
+  const rs = rstdView(h, rstd, rows);
+  for (let r = 0; r < rows; r++) {
+    const o = x + r * cols,
+      xo = xhat + r * cols,
+      oo = out + r * cols;
+    let mu = 0;
+    for (let j = 0; j < cols; j++) mu += h[o + j]!;
+    mu /= cols;
+    let v = 0;
+    for (let j = 0; j < cols; j++) {
+      const d = h[o + j]! - mu;
+      v += d * d;
+    }
+    const k = (rs[r] = 1 / Math.sqrt(v / cols + eps));
+    if (gain >= 0) {
+      for (let j = 0; j < cols; j++) {
+        const xh = Math.fround((h[o + j]! - mu) * k); // as stored, so the backward sees the same x̂
+        h[xo + j] = xh;
+        h[oo + j] = xh * h[gain + j]! + h[bias + j]!;
+      }
+    } else for (let j = 0; j < cols; j++) h[xo + j] = (h[o + j]! - mu) * k;
+  }
+}
+
+/** `Kernels.layerNormBackward` on heap `h` (the JS and WebAssembly backends). */
+export function layerNormBackwardRows(
+  h: Float32Array,
+  dy: number,
+  xhat: number,
+  gain: number,
+  rstd: number,
+  rows: number,
+  cols: number,
+  gx: number,
+  gg: number,
+  gb: number,
+): void {
+  const rs = rstdView(h, rstd, rows);
+  for (let r = 0; r < rows; r++) {
+    const d0 = dy + r * cols,
+      x0 = xhat + r * cols;
+    let mg = 0,
+      mgx = 0;
+    for (let j = 0; j < cols; j++) {
+      const d = h[d0 + j]!,
+        xh = h[x0 + j]!;
+      if (gg >= 0) h[gg + j]! += d * xh;
+      if (gb >= 0) h[gb + j]! += d;
+      const g = gain >= 0 ? d * h[gain + j]! : d;
+      mg += g;
+      mgx += g * xh;
+    }
+    if (gx < 0) continue;
+    mg /= cols;
+    mgx /= cols;
+    const k = rs[r]!,
+      go = gx + r * cols;
+    for (let j = 0; j < cols; j++) {
+      const g = gain >= 0 ? h[d0 + j]! * h[gain + j]! : h[d0 + j]!;
+      h[go + j]! += k * (g - mg - h[x0 + j]! * mgx);
+    }
+  }
+}
+
 /**
  * Plain-JS reference kernels: the portable fallback and the ground truth the conformance suite compares the fast
  * backends against. Loop orders are chosen for sequential access, nothing more.
@@ -170,5 +252,13 @@ export class JsKernels implements Kernels {
   scale(x: number, n: number, s: number): void {
     const h = this.h;
     for (let i = 0; i < n; i++) h[x + i]! *= s;
+  }
+
+  layerNorm(x: number, xhat: number, out: number, gain: number, bias: number, rstd: number, rows: number, cols: number, eps: number): void {
+    layerNormRows(this.h, x, xhat, out, gain, bias, rstd, rows, cols, eps);
+  }
+
+  layerNormBackward(dy: number, xhat: number, gain: number, rstd: number, rows: number, cols: number, gx: number, gg: number, gb: number): void {
+    layerNormBackwardRows(this.h, dy, xhat, gain, rstd, rows, cols, gx, gg, gb);
   }
 }

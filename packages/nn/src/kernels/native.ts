@@ -27,6 +27,8 @@ interface Addon {
   polyak(t: number, s: number, n: number, tau: number): void;
   sumSq(x: number, n: number): number;
   scale(x: number, n: number, s: number): void;
+  layerNorm(x: number, xhat: number, out: number, gain: number, bias: number, rstd: number, rows: number, cols: number, eps: number): void;
+  layerNormBackward(dy: number, xhat: number, gain: number, rstd: number, rows: number, cols: number, gx: number, gg: number, gb: number): void;
   setThreads(n: number): number;
   info(): NativeInfo;
   setKernels(name: string): string;
@@ -136,6 +138,12 @@ class NativeKernels implements Kernels {
   }
   scale(x: number, n: number, s: number): void {
     this.addon.scale(x, n, s);
+  }
+  layerNorm(x: number, xhat: number, out: number, gain: number, bias: number, rstd: number, rows: number, cols: number, eps: number): void {
+    this.addon.layerNorm(x, xhat, out, gain, bias, rstd, rows, cols, eps);
+  }
+  layerNormBackward(dy: number, xhat: number, gain: number, rstd: number, rows: number, cols: number, gx: number, gg: number, gb: number): void {
+    this.addon.layerNormBackward(dy, xhat, gain, rstd, rows, cols, gx, gg, gb);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { GemmBatchArgs, Kernels } from './contract.js';
-import { gemmOneByOne } from './js.js';
+import { gemmOneByOne, layerNormBackwardRows, layerNormRows } from './js.js';
 import { WASM_KERNELS_BASE64 } from './wasm-binary.js';
 
 /** Exports both WASM modules share (element-wise kernels; byte pointers). */
@@ -30,6 +30,15 @@ export interface WasmElementwiseExports {
 /** Element-wise kernels of both WASM backends: float offsets → byte pointers (`<< 2`). */
 export abstract class WasmElementwise {
   constructor(protected readonly ew: WasmElementwiseExports) {}
+  abstract heap(): Float32Array;
+  // LayerNorm runs as JS over the module's memory (the same code and bits as the JS backend): only ReBRAC-style
+  // critics use it, and its float64 statistics would gain little from 2-lane f64 SIMD.
+  layerNorm(x: number, xhat: number, out: number, gain: number, bias: number, rstd: number, rows: number, cols: number, eps: number): void {
+    layerNormRows(this.heap(), x, xhat, out, gain, bias, rstd, rows, cols, eps);
+  }
+  layerNormBackward(dy: number, xhat: number, gain: number, rstd: number, rows: number, cols: number, gx: number, gg: number, gb: number): void {
+    layerNormBackwardRows(this.heap(), dy, xhat, gain, rstd, rows, cols, gx, gg, gb);
+  }
   biasAct(y: number, bias: number, rows: number, cols: number, act: number): void {
     this.ew.biasAct(y << 2, bias << 2, rows, cols, act);
   }
