@@ -105,17 +105,24 @@ interface Critic {
   biases: ParamVector[];
 }
 
-/** CORL's init: hidden biases 0.1 (kernels keep PyTorch's U(±1/√fan_in)); the last layer's kernel and bias U(±bound). */
+/**
+ * CORL's init of one dense layer stored [kernel in×out, bias out] at `off` in `p`: a hidden layer keeps PyTorch's
+ * U(±1/√fan_in) kernel and gets biases 0.1; the last layer's kernel and bias are U(±lastBound).
+ */
+function corlLayerInit(p: Float32Array, off: number, fanIn: number, fanOut: number, last: boolean, lastBound: number, rng: Rng): void {
+  const end = off + fanIn * fanOut + fanOut;
+  if (last) for (let i = off; i < end; i++) p[i] = rng.uniform(-lastBound, lastBound);
+  else p.fill(0.1, off + fanIn * fanOut, end);
+}
+
+/** CORL's init of a whole MLP (the actor). */
 function corlInit(net: MLP, lastBound: number, rng: Rng): void {
   const p = net.getParams();
   let off = 0;
   for (let l = 0; l + 1 < net.sizes.length; l++) {
-    const w = net.sizes[l]! * net.sizes[l + 1]!,
-      b = net.sizes[l + 1]!;
-    const last = l + 2 === net.sizes.length;
-    if (last) for (let i = off; i < off + w + b; i++) p[i] = rng.uniform(-lastBound, lastBound);
-    else p.fill(0.1, off + w, off + w + b);
-    off += w + b;
+    const [fanIn, fanOut] = [net.sizes[l]!, net.sizes[l + 1]!];
+    corlLayerInit(p, off, fanIn, fanOut, l + 2 === net.sizes.length, lastBound, rng);
+    off += fanIn * fanOut + fanOut;
   }
   net.setParams(p);
 }
@@ -155,9 +162,8 @@ export class ReBRAC implements Agent {
       const layers = widths.slice(1).map((out, l) => {
         const last = l === widths.length - 2;
         const net = st.net(`q${k}.layer${l}`, new MLP(engine, { sizes: [widths[l]!, out], output: last ? 'linear' : 'relu', seed: init.fork() }));
-        const p = net.getParams(); // [kernel in×out, bias out]
-        if (last) for (let i = 0; i < p.length; i++) p[i] = init.uniform(-3e-3, 3e-3);
-        else p.fill(0.1, widths[l]! * out);
+        const p = net.getParams();
+        corlLayerInit(p, 0, widths[l]!, out, last, 3e-3, init);
         net.setParams(p);
         return net;
       });
