@@ -1,14 +1,27 @@
 import { existsSync } from 'node:fs';
 import { type Dataset, OrlError } from '@orl/core';
 import { readD4rl, readMinari, isDatasetName } from '@orl/d4rl-loader';
-import { SUITE_NAMES, generate, recipe, type GenerateOptions } from '@orl/dataset-suite';
+import { SUITE_NAMES, generate, recipe, suitePath, type GenerateOptions } from '@orl/dataset-suite';
+
+/** Whether `spec` names a suite dataset (generated on first use), rather than a D4RL name, Minari id or path. */
+export function isSuiteSpec(spec: string): boolean {
+  return SUITE_NAMES.includes(spec.replace(/-v\d+$/, '')) && !isDatasetName(spec);
+}
+
+/** The cache file of a suite dataset and whether it still has to be generated; null for anything else. */
+export function suiteCacheFile(spec: string, options: GenerateOptions = {}): { path: string; missing: boolean; kind: string } | null {
+  if (!isSuiteSpec(spec)) return null;
+  const r = recipe(spec);
+  const path = suitePath(r.name, options);
+  return { path, missing: !existsSync(path), kind: r.kind };
+}
 
 /**
  * Resolves what a user passes as --dataset: a suite name ('hopper-medium', generated and cached on first use), a
  * D4RL name ('hopper-medium-v2', from the D4RL cache folder), a Minari id, or a path to a D4RL .hdf5 file.
  */
 export async function loadDataset(spec: string, options: GenerateOptions & { log?: (m: string) => void } = {}): Promise<{ dataset: Dataset; source: string }> {
-  if (SUITE_NAMES.includes(spec.replace(/-v\d+$/, '')) && !isDatasetName(spec)) {
+  if (isSuiteSpec(spec)) {
     const g = await generate(recipe(spec).name, { ...options, onProgress: options.log ?? (() => undefined) });
     if (!g.cached) options.log?.(`generated ${g.path}`);
     return { dataset: g.dataset, source: g.path };

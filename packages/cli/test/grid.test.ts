@@ -120,6 +120,54 @@ describe('orl grid on the embedded PostgreSQL', () => {
     expect(again.output()).toMatch(/3 taken from/);
   }, 300_000);
 
+  it('generates the datasets a grid names in parallel processes before its workers start, each once', async () => {
+    const datasets = mkdtempSync(join(tmpdir(), 'orl-grid-gen-'));
+    const run = orl(
+      [
+        'grid',
+        'run',
+        '--name',
+        'gen',
+        '--dir',
+        tmp('orl-grid-gen-db-'),
+        '--preset',
+        'custom',
+        '--datasets',
+        'hopper-medium,walker2d-medium',
+        '--algos',
+        'td3bc',
+        '--conditions',
+        'all',
+        '--seeds',
+        '0',
+        '--steps',
+        '20',
+        '--eval-every',
+        '20',
+        '--eval-episodes',
+        '1',
+        '--scale',
+        '0.002',
+        '--workers',
+        '2',
+        '--threads',
+        '1',
+      ],
+      { ORL_DATASET_DIR: datasets },
+    );
+    expect(await run.exited, run.output()).toBe(0);
+    const out = run.output();
+    expect(out).toMatch(/generating 2 datasets, 2 at a time/);
+    expect(out.indexOf('generating 2 datasets')).toBeLessThan(out.indexOf('starting 2 local workers'));
+    // One file per dataset, no temporary leftovers, and the grid's own load found both cached (nothing generated twice).
+    expect(readdirSync(datasets).sort()).toEqual([
+      expect.stringMatching(/^hopper-medium-n2000-s0-\w+\.hdf5$/),
+      expect.stringMatching(/^walker2d-medium-n2000-s0-\w+\.hdf5$/),
+    ]);
+    expect(out.match(/segment 1\/1/g)).toHaveLength(2);
+    expect(out).not.toMatch(/\[orl grid\] generated /);
+  }, 180_000);
+
   it('refuses bad arguments before any work, and an unreachable database in one line', () => {
     const r1 = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=source', bin, 'grid', 'run', '--seeds', '0,,1'], { encoding: 'utf8' });
     expect(r1.status).not.toBe(0);

@@ -5,7 +5,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import { OrlError } from '@orl/core';
 import { readJsonl, writeFileAtomic } from '@orl/core/node';
 import { GridEngine, describeUrl, runWorker, startEmbeddedPostgres, type CellRow, type EmbeddedServer, type GridStatus, type WorkerSummary } from '@orl/grid';
-import { loadDataset } from '../data.js';
+import { loadDataset, suiteCacheFile } from '../data.js';
 import { cellHash, cellKey, validateCell, type GridCell } from './cells.js';
 import { cellWorkDir, runGridCell, type GridRunRecord } from './run.js';
 
@@ -171,6 +171,46 @@ export interface RunGridOptions {
 }
 
 /**
+ * Generates the suite datasets that are not cached yet, `concurrency` at a time, each in its own `orl datasets
+ * generate` process: generation is single-threaded simulation, minutes per dataset, and a grid names up to nine. A
+ * medium-expert dataset is built from its task's medium one, so those wait for the rest (one generator per cache file).
+ * A generator that fails is only logged: the in-process load that follows generates again and reports the error.
+ */
+async function generateInParallel(cells: GridCell[], concurrency: number, log: (m: string) => void): Promise<void> {
+  const pending = cells.map((c) => ({ cell: c, file: suiteCacheFile(c.dataset, { scale: c.datasetScale }) })).filter((p) => p.file?.missing);
+  if (pending.length < 2 || concurrency < 2) return;
+  log(`generating ${pending.length} datasets, ${concurrency} at a time`);
+  const run = (c: GridCell) =>
+    new Promise<void>((done) => {
+      const args = [...process.execArgv, process.argv[1]!, 'datasets', 'generate', c.dataset, '--scale', String(c.datasetScale)];
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+        err = (err + d).slice(-2000);
+        for (const line of d.split('\n')) if (line.trim()) log(line.trim());
+      });
+      child.on('error', (e) => {
+        log(`could not start a dataset generator for ${c.dataset}: ${e.message}`);
+        done();
+      });
+      child.on('exit', (code) => {
+        if (code !== 0) log(`generating ${c.dataset} failed (exit ${code}): ${err.trim().split('\n').at(-1) ?? ''}`);
+        done();
+      });
+    });
+  const pool = async (list: GridCell[]) => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, list.length) }, async () => {
+        while (next < list.length) await run(list[next++]!);
+      }),
+    );
+  };
+  await pool(pending.filter((p) => p.file!.kind !== 'medium-expert').map((p) => p.cell));
+  await pool(pending.filter((p) => p.file!.kind === 'medium-expert').map((p) => p.cell));
+}
+
+/**
  * `orl grid run`: enqueues the cells, imports committed results, starts local worker processes and watches them —
  * replacing workers that die while work remains, exporting results as they finish — until every cell is done or failed.
  * Other machines can join with `orl grid worker --db <url>` at any time.
@@ -199,6 +239,7 @@ export async function runGrid(loc: GridLocation, cells: GridCell[], options: Run
     // Generate the datasets once, here, so workers never race to write the same cache file.
     const datasets = new Map<string, GridCell>();
     for (const c of await engine.cells(loc.name, 'queued')) datasets.set(`${c.config.dataset}@${c.config.datasetScale}`, c.config as unknown as GridCell);
+    if (!options.workerCommand) await generateInParallel([...datasets.values()], Math.min(workers, cores), log);
     for (const c of datasets.values()) await loadDataset(c.dataset, { scale: c.datasetScale, log });
 
     const spawnWorker = () => {
