@@ -76,8 +76,193 @@ static inline void ftz_restore(unsigned int old) { (void)old; }
 #endif
 
 /* ---------------------------------------------------------------- packing */
+/*
+ * Packing only moves floats (the products' bits do not depend on how), but it was a third of the GEMM time at the
+ * batch-256 sizes: one scalar load and store per element, strided by a row on one side, against ~8 cycles of
+ * micro-kernel work per packed element at k = 256 (perf, TD3+BC update on AVX-512: gemm_block 23%, micro-kernel 49%).
+ * The AVX-512 and AVX2 paths read 16 (8) contiguous floats of 16 (8) rows or columns and transpose them in registers.
+ */
+#if ORL_X86
+/* In place: r[q] becomes column q of the 16 x 16 block whose rows were r[0..15]. */
+__attribute__((target("avx512f"))) static inline void transpose16(__m512 r[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+    r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+    r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  /* r[4g + c] now holds column c + 4l of rows 4g..4g+3 in its 128-bit lane l. */
+  for (int g = 0; g < 2; g++)
+    for (int c = 0; c < 4; c++) {
+      t[8 * g + c] = _mm512_shuffle_f32x4(r[8 * g + c], r[8 * g + 4 + c], 0x88);
+      t[8 * g + 4 + c] = _mm512_shuffle_f32x4(r[8 * g + c], r[8 * g + 4 + c], 0xDD);
+    }
+  for (int c = 0; c < 4; c++) {
+    r[c] = _mm512_shuffle_f32x4(t[c], t[8 + c], 0x88);
+    r[4 + c] = _mm512_shuffle_f32x4(t[4 + c], t[12 + c], 0x88);
+    r[8 + c] = _mm512_shuffle_f32x4(t[c], t[8 + c], 0xDD);
+    r[12 + c] = _mm512_shuffle_f32x4(t[4 + c], t[12 + c], 0xDD);
+  }
+}
+
+static inline __mmask16 first_lanes(int n) { return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1u); }
+
+/* pack_a for the 12-row panels of the AVX-512 set. */
+__attribute__((target("avx512f"))) static void pack_a_avx512(int mc, int kc, const float *a, long rs, long cs, float *ap) {
+  for (int ir = 0; ir < mc; ir += 12) {
+    const int mr = mc - ir < 12 ? mc - ir : 12;
+    const float *base = a + (long)ir * rs;
+    if (rs == 1) {
+      /* op(A) column-major: the panel's 12 rows are contiguous for each p. */
+      const __mmask16 rows = first_lanes(mr);
+      for (int p = 0; p < kc; p++) _mm512_mask_storeu_ps(ap + (long)p * 12, 0x0FFF, _mm512_maskz_loadu_ps(rows, base + (long)p * cs));
+    } else {
+      /* op(A) row-major (cs == 1): 16 p of each row, transposed. */
+      for (int p = 0; p < kc; p += 16) {
+        const int w = kc - p < 16 ? kc - p : 16;
+        const __mmask16 lanes = first_lanes(w);
+        __m512 r[16];
+        for (int i = 0; i < 16; i++) r[i] = i < mr ? _mm512_maskz_loadu_ps(lanes, base + (long)i * rs + p) : _mm512_setzero_ps();
+        transpose16(r);
+        for (int q = 0; q < w; q++) _mm512_mask_storeu_ps(ap + (long)(p + q) * 12, 0x0FFF, r[q]);
+      }
+    }
+    ap += (long)kc * 12;
+  }
+}
+
+/* pack_b for the 32-column panels of the AVX-512 set. */
+__attribute__((target("avx512f"))) static void pack_b_avx512(int kc, int nc, const float *b, long rs, long cs, float *bp) {
+  for (int jr = 0; jr < nc; jr += 32) {
+    const int nr = nc - jr < 32 ? nc - jr : 32;
+    if (cs == 1) {
+      /* op(B) row-major: each p's 32 columns are contiguous. */
+      const __mmask16 lo = first_lanes(nr), hi = first_lanes(nr > 16 ? nr - 16 : 0);
+      for (int p = 0; p < kc; p++) {
+        const float *src = b + (long)p * rs + jr;
+        _mm512_storeu_ps(bp + (long)p * 32, _mm512_maskz_loadu_ps(lo, src));
+        _mm512_storeu_ps(bp + (long)p * 32 + 16, _mm512_maskz_loadu_ps(hi, src + 16));
+      }
+    } else {
+      /* op(B) column-major (rs == 1, e.g. Wᵀ): 16 p of each column, transposed, for each half of the panel. */
+      for (int h = 0; h < 2; h++) {
+        const int cols = nr - 16 * h < 0 ? 0 : nr - 16 * h > 16 ? 16 : nr - 16 * h;
+        const float *base = b + (long)(jr + 16 * h) * cs;
+        for (int p = 0; p < kc; p += 16) {
+          const int w = kc - p < 16 ? kc - p : 16;
+          const __mmask16 lanes = first_lanes(w);
+          __m512 r[16];
+          for (int j = 0; j < 16; j++) r[j] = j < cols ? _mm512_maskz_loadu_ps(lanes, base + (long)j * cs + p) : _mm512_setzero_ps();
+          transpose16(r);
+          for (int q = 0; q < w; q++) _mm512_storeu_ps(bp + (long)(p + q) * 32 + 16 * h, r[q]);
+        }
+      }
+    }
+    bp += (long)kc * 32;
+  }
+}
+
+/* In place: r[q] becomes column q of the 8 x 8 block whose rows were r[0..7]. */
+__attribute__((target("avx2,fma"))) static inline void transpose8(__m256 r[8]) {
+  __m256 t[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    r[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+    r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+    r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  for (int c = 0; c < 4; c++) {
+    t[c] = _mm256_permute2f128_ps(r[c], r[4 + c], 0x20);
+    t[4 + c] = _mm256_permute2f128_ps(r[c], r[4 + c], 0x31);
+  }
+  for (int i = 0; i < 8; i++) r[i] = t[i];
+}
+
+__attribute__((target("avx2,fma"))) static inline __m256i first_lanes8(int n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/* The first 6 lanes of v at dst (a 6-row panel's p-step): 4 + 2 floats, nothing written past them. */
+__attribute__((target("avx2,fma"))) static inline void store6(float *dst, __m256 v) {
+  _mm_storeu_ps(dst, _mm256_castps256_ps128(v));
+  _mm_storel_pi((__m64 *)(dst + 4), _mm256_extractf128_ps(v, 1));
+}
+
+/* pack_a for the 6-row panels of the AVX2 set. */
+__attribute__((target("avx2,fma"))) static void pack_a_avx2(int mc, int kc, const float *a, long rs, long cs, float *ap) {
+  for (int ir = 0; ir < mc; ir += 6) {
+    const int mr = mc - ir < 6 ? mc - ir : 6;
+    const float *base = a + (long)ir * rs;
+    if (rs == 1) {
+      const __m256i rows = first_lanes8(mr);
+      for (int p = 0; p < kc; p++) store6(ap + (long)p * 6, _mm256_maskload_ps(base + (long)p * cs, rows));
+    } else {
+      for (int p = 0; p < kc; p += 8) {
+        const int w = kc - p < 8 ? kc - p : 8;
+        const __m256i lanes = first_lanes8(w);
+        __m256 r[8];
+        for (int i = 0; i < 8; i++)
+          r[i] = i >= mr ? _mm256_setzero_ps() : w == 8 ? _mm256_loadu_ps(base + (long)i * rs + p) : _mm256_maskload_ps(base + (long)i * rs + p, lanes);
+        transpose8(r);
+        for (int q = 0; q < w; q++) store6(ap + (long)(p + q) * 6, r[q]);
+      }
+    }
+    ap += (long)kc * 6;
+  }
+}
+
+/* pack_b for the 16-column panels of the AVX2 set. */
+__attribute__((target("avx2,fma"))) static void pack_b_avx2(int kc, int nc, const float *b, long rs, long cs, float *bp) {
+  for (int jr = 0; jr < nc; jr += 16) {
+    const int nr = nc - jr < 16 ? nc - jr : 16;
+    if (cs == 1) {
+      const __m256i lo = first_lanes8(nr), hi = first_lanes8(nr - 8);
+      for (int p = 0; p < kc; p++) {
+        const float *src = b + (long)p * rs + jr;
+        _mm256_storeu_ps(bp + (long)p * 16, nr >= 8 ? _mm256_loadu_ps(src) : _mm256_maskload_ps(src, lo));
+        _mm256_storeu_ps(bp + (long)p * 16 + 8, nr >= 16 ? _mm256_loadu_ps(src + 8) : _mm256_maskload_ps(src + 8, hi));
+      }
+    } else {
+      for (int h = 0; h < 2; h++) {
+        const int cols = nr - 8 * h < 0 ? 0 : nr - 8 * h > 8 ? 8 : nr - 8 * h;
+        const float *base = b + (long)(jr + 8 * h) * cs;
+        for (int p = 0; p < kc; p += 8) {
+          const int w = kc - p < 8 ? kc - p : 8;
+          const __m256i lanes = first_lanes8(w);
+          __m256 r[8];
+          for (int j = 0; j < 8; j++)
+            r[j] = j >= cols ? _mm256_setzero_ps() : w == 8 ? _mm256_loadu_ps(base + (long)j * cs + p) : _mm256_maskload_ps(base + (long)j * cs + p, lanes);
+          transpose8(r);
+          for (int q = 0; q < w; q++) _mm256_storeu_ps(bp + (long)(p + q) * 16 + 8 * h, r[q]);
+        }
+      }
+    }
+    bp += (long)kc * 16;
+  }
+}
+#endif
+
 /* Ap: panels of tm rows, each stored p-major: Ap[panel][p][i]. Rows beyond mc are zero. */
 static void pack_a(int mc, int kc, const float *a, long rs, long cs, float *ap, int tm) {
+#if ORL_X86
+  if (tm == 12 && kernel_level >= LEVEL_AVX512 && (cs == 1 || rs == 1)) {
+    pack_a_avx512(mc, kc, a, rs, cs, ap);
+    return;
+  }
+  if (tm == 6 && kernel_level >= LEVEL_AVX2 && (cs == 1 || rs == 1)) {
+    pack_a_avx2(mc, kc, a, rs, cs, ap);
+    return;
+  }
+#endif
   for (int ir = 0; ir < mc; ir += tm) {
     int mr = mc - ir < tm ? mc - ir : tm;
     for (int p = 0; p < kc; p++) {
@@ -92,6 +277,16 @@ static void pack_a(int mc, int kc, const float *a, long rs, long cs, float *ap, 
 
 /* Bp: panels of tn columns, each stored p-major: Bp[panel][p][j]. Columns beyond nc are zero. */
 static void pack_b(int kc, int nc, const float *b, long rs, long cs, float *bp, int tn) {
+#if ORL_X86
+  if (tn == 32 && kernel_level >= LEVEL_AVX512 && (cs == 1 || rs == 1)) {
+    pack_b_avx512(kc, nc, b, rs, cs, bp);
+    return;
+  }
+  if (tn == 16 && kernel_level >= LEVEL_AVX2 && (cs == 1 || rs == 1)) {
+    pack_b_avx2(kc, nc, b, rs, cs, bp);
+    return;
+  }
+#endif
   for (int jr = 0; jr < nc; jr += tn) {
     int nr = nc - jr < tn ? nc - jr : tn;
     for (int p = 0; p < kc; p++) {
