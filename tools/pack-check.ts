@@ -36,8 +36,12 @@ export function diskBytes(dir: string): number {
   return total;
 }
 
-/** As packAndRun, and also the installed size of the package with all its dependencies (node_modules, bytes). */
-export function packInstallRun(pkgName: string, script: string, type: 'module' | 'commonjs' = 'module'): { stdout: string; installedBytes: number } {
+/** Scratch projects already installed in this process, by package: a pack test's ESM and CommonJS checks share one. */
+const installs = new Map<string, { scratch: string; installedBytes: number }>();
+
+function install(pkgName: string): { scratch: string; installedBytes: number } {
+  const done = installs.get(pkgName);
+  if (done) return done;
   const scratch = mkdtempSync(join(tmpdir(), 'orl-pack-'));
   const names = [pkgName, ...workspaceDeps(join(root, 'packages', pkgName.slice(5)))];
   const tarballs = names.map((n) => {
@@ -46,10 +50,22 @@ export function packInstallRun(pkgName: string, script: string, type: 'module' |
     const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', scratch], { cwd: dir, encoding: 'utf8' });
     return join(scratch, out.trim().split('\n').at(-1)!);
   });
-  writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type }));
+  // No "type": each check's file says what it is (.mjs or .cjs), so one install serves both.
+  writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true }));
   execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts=false', ...tarballs], { cwd: scratch, stdio: 'pipe' });
+  const result = { scratch, installedBytes: diskBytes(join(scratch, 'node_modules')) };
+  installs.set(pkgName, result);
+  return result;
+}
+
+/**
+ * As packAndRun, and also the installed size of the package with all its dependencies (node_modules, bytes). The
+ * install is made once per package and process; `type` picks the script's module system (main.mjs or main.cjs).
+ */
+export function packInstallRun(pkgName: string, script: string, type: 'module' | 'commonjs' = 'module'): { stdout: string; installedBytes: number } {
+  const { scratch, installedBytes } = install(pkgName);
   const file = join(scratch, type === 'module' ? 'main.mjs' : 'main.cjs');
   writeFileSync(file, script);
   const stdout = execFileSync(process.execPath, [file], { cwd: scratch, encoding: 'utf8' });
-  return { stdout, installedBytes: diskBytes(join(scratch, 'node_modules')) };
+  return { stdout, installedBytes };
 }
