@@ -239,6 +239,7 @@ export async function runGrid(loc: GridLocation, cells: GridCell[], options: Run
     // Generate the datasets once, here, so workers never race to write the same cache file.
     const datasets = new Map<string, GridCell>();
     for (const c of await engine.cells(loc.name, 'queued')) datasets.set(`${c.config.dataset}@${c.config.datasetScale}`, c.config as unknown as GridCell);
+    // Generator processes run this CLI (argv[1]); a caller with its own worker command may not be it: load in-process.
     if (!options.workerCommand) await generateInParallel([...datasets.values()], Math.min(workers, cores), log);
     for (const c of datasets.values()) await loadDataset(c.dataset, { scale: c.datasetScale, log });
 
